@@ -1,0 +1,42 @@
+# Everything runs from .venv/ at the repository root, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: site check serve test lint schema bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+## site: check the briefings, then build the site and its PDFs into site/
+site: $(STAMP)
+	$(BIN)/sitroom build
+
+## check: report every problem in briefings/ as path:line:column: message
+check: $(STAMP)
+	$(BIN)/sitroom check
+
+## serve: preview the site, rebuilt on every briefing or template edit
+serve: $(STAMP)
+	$(BIN)/sitroom serve
+
+## test: lint and run the test suite (installs Chromium and poppler when missing)
+test: $(STAMP)
+	scripts/install-system-deps
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/python -m pytest
+
+## schema: regenerate schema/briefing.schema.json from the models
+schema: $(STAMP)
+	$(BIN)/sitroom schema > schema/briefing.schema.json
+
+## bench: the benchmark of docs/benchmarks.md (slow; not part of the tests)
+bench: $(STAMP)
+	$(BIN)/python scripts/bench
+
+clean:
+	rm -rf site .cache

@@ -1,0 +1,192 @@
+"""All briefings together: unique ids, resolved cross references, indexes for listings.
+
+Pure: it reads files through `load` and otherwise only computes. The site and the PDFs are built
+from a Corpus that has already been checked in full, so nothing is written from half the data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import vocab
+from .load import Loaded, load_paths
+from .models import Actor, Briefing, slugify
+from .problems import Problem
+from .rules import unknown_id
+
+
+@dataclass
+class Appearance:
+    briefing: Briefing
+    actor: Actor
+
+
+@dataclass
+class ActorEntry:
+    """One actor across briefings: the same id means the same actor."""
+
+    id: str
+    appearances: list[Appearance] = field(default_factory=list)  # newest briefing first
+
+    @property
+    def latest(self) -> Actor:
+        return self.appearances[0].actor
+
+    @property
+    def name(self) -> str:
+        return self.latest.name
+
+    @property
+    def native_names(self) -> list[str]:
+        return _distinct(a.actor.native_name for a in self.appearances)
+
+    @property
+    def aliases(self) -> list[str]:
+        return _distinct(alias for a in self.appearances for alias in a.actor.aliases)
+
+
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+@dataclass
+class Group:
+    """A region, country or tag page: a key for the URL, a name for people, its briefings."""
+
+    slug: str
+    name: str
+    briefings: list[Briefing] = field(default_factory=list)
+
+
+@dataclass
+class Corpus:
+    briefings: list[Briefing]  # newest first
+    files: dict[str, Loaded]  # briefing id -> where it came from
+    actors: dict[str, ActorEntry]
+    regions: dict[str, Group]
+    countries: dict[str, Group]
+    tags: dict[str, Group]
+    superseded_by: dict[str, str]
+
+    def __post_init__(self) -> None:
+        self.by_id = {b.id: b for b in self.briefings}
+
+    def get(self, briefing_id: str) -> Briefing | None:
+        return self.by_id.get(briefing_id)
+
+    def select(self, max_tlp: vocab.TLP = vocab.TLP.CLEAR, drafts: bool = False) -> Corpus:
+        """The briefings a site may show. Everything derived is rebuilt from them alone, so an
+        excluded briefing cannot leak through an actor page, a listing or a cross reference."""
+        kept = [
+            b for b in self.briefings
+            if b.tlp <= max_tlp and (drafts or b.published)
+        ]
+        return index(kept, {b.id: self.files[b.id] for b in kept if b.id in self.files})
+
+
+def _sort_key(b: Briefing) -> tuple[str, str, str]:
+    return (b.date.isoformat(), b.as_of_value.isoformat(), b.id)
+
+
+def index(briefings: Iterable[Briefing], files: dict[str, Loaded]) -> Corpus:
+    ordered = sorted(briefings, key=_sort_key, reverse=True)
+    present = {b.id for b in ordered}
+    actors: dict[str, ActorEntry] = {}
+    regions: dict[str, Group] = {}
+    countries: dict[str, Group] = {}
+    tags: dict[str, Group] = {}
+    superseded_by: dict[str, str] = {}
+    for b in ordered:
+        for actor in b.actors:
+            actors.setdefault(actor.id, ActorEntry(actor.id)).appearances.append(
+                Appearance(b, actor)
+            )
+        for region in dict.fromkeys(b.regions):
+            slug = slugify(region) or "region"
+            regions.setdefault(slug, Group(slug, region)).briefings.append(b)
+        for code in dict.fromkeys(b.countries):
+            countries.setdefault(code.lower(), Group(code.lower(), vocab.country_name(code))) \
+                .briefings.append(b)
+        for tag in dict.fromkeys(b.tags):
+            tags.setdefault(tag, Group(tag, tag)).briefings.append(b)
+        if b.supersedes in present and b.supersedes not in superseded_by:
+            superseded_by[b.supersedes] = b.id
+    return Corpus(
+        briefings=ordered,
+        files=files,
+        actors=dict(sorted(actors.items(), key=lambda kv: kv[1].name.lower())),
+        regions=dict(sorted(regions.items(), key=lambda kv: kv[1].name.lower())),
+        countries=dict(sorted(countries.items(), key=lambda kv: kv[1].name.lower())),
+        tags=dict(sorted(tags.items())),
+        superseded_by=superseded_by,
+    )
+
+
+def build(loaded: list[Loaded]) -> tuple[Corpus, list[Problem]]:
+    """Check what spans files, and index the briefings that are valid."""
+    problems: list[Problem] = []
+    owners: dict[str, list[Loaded]] = defaultdict(list)
+    for item in loaded:
+        if item.claimed_id:
+            owners[item.claimed_id].append(item)
+    for ident, items in owners.items():
+        for item in items:
+            others = ", ".join(o.path for o in items if o is not item)
+            if others:
+                problems.append(item.at(("id",), f"briefing id '{ident}' is also used by {others}"))
+
+    known = set(owners)
+    valid = [item for item in loaded if item.briefing is not None and len(owners[item.claimed_id or ""]) == 1]
+    for item in valid:
+        b = item.briefing
+        assert b is not None
+        for i, ident in enumerate(b.related):
+            if ident not in known:
+                problems.append(item.at(("related", i), unknown_id("briefing", ident, known)))
+        if b.supersedes is not None and b.supersedes not in known:
+            problems.append(item.at(("supersedes",), unknown_id("briefing", b.supersedes, known)))
+    problems += _supersede_cycles(valid)
+    good = [item for item in valid if not any(p.path == item.path for p in problems)]
+    corpus = index((item.briefing for item in good if item.briefing),
+                   {item.briefing.id: item for item in good if item.briefing})
+    return corpus, problems
+
+
+def _supersede_cycles(valid: list[Loaded]) -> list[Problem]:
+    parent = {i.briefing.id: i for i in valid if i.briefing and i.briefing.supersedes}
+    problems = []
+    for start, item in parent.items():
+        chain = [start]
+        current = item.briefing.supersedes if item.briefing else None
+        while current in parent and current not in chain:
+            chain.append(current)
+            nxt = parent[current].briefing
+            current = nxt.supersedes if nxt else None
+        if current == start:
+            problems.append(item.at(("supersedes",), "supersedes forms a cycle: "
+                                    + " -> ".join([*chain, start])))
+    return problems
+
+
+@dataclass
+class Checked:
+    corpus: Corpus
+    loaded: list[Loaded]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def gather(paths: Iterable[Path]) -> Checked:
+    """Load and check every briefing under `paths`; all problems of all files, in file order."""
+    loaded, problems = load_paths(paths)
+    for item in loaded:
+        problems += item.problems
+    corpus, cross = build(loaded)
+    problems += cross
+    return Checked(corpus, loaded, sorted(set(problems)))
