@@ -6,6 +6,7 @@ from a Corpus that has already been checked in full, so nothing is written from 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -184,7 +185,15 @@ class Checked:
 
 def gather(paths: Iterable[Path]) -> Checked:
     """Load and check every briefing under `paths`; all problems of all files, in file order."""
-    loaded, problems = load_paths(paths)
+    # Loading allocates hundreds of thousands of small dicts that all live on; the cyclic
+    # collector rescanning them doubled the time of a 1,000-briefing check. They hold no cycles.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loaded, problems = load_paths(paths)
+    finally:
+        if was_enabled:
+            gc.enable()
     for item in loaded:
         problems += item.problems
     corpus, cross = build(loaded)
