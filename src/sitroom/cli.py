@@ -14,6 +14,7 @@ from .models import slugify
 from .problems import Problem
 
 DEFAULT_BRIEFINGS = Path("briefings")
+TITLE_MAX = 200  # as the format allows
 
 
 def report(problems: list[Problem], fmt: str = "gnu") -> None:
@@ -49,19 +50,24 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["gnu", "github"]), default="gnu",
-              show_default=True, help="gnu: path:line:column: message; github: Actions annotations.")
+              show_default=True,
+              help="gnu: path:line:column: message; github: GitHub Actions annotations.")
 def check(paths: tuple[Path, ...], fmt: str) -> None:
     """Check briefings (files or folders; default: briefings/).
 
-    Exit status: 0 when all is well, 1 when any briefing has a problem, 2 for a usage error.
+    Every problem is printed as path:line:column: message. Exit status: 0 when all is well,
+    1 when any briefing has a problem, 2 for a usage error.
     """
-    checked = check_or_exit(list(paths) or [DEFAULT_BRIEFINGS], fmt)
+    targets = list(paths) or [DEFAULT_BRIEFINGS]
+    if not paths and not DEFAULT_BRIEFINGS.is_dir():
+        raise click.UsageError(f"no {DEFAULT_BRIEFINGS}/ folder here; run sitroom check in the "
+                               "project folder, or name the files or folders to check")
+    checked = check_or_exit(targets, fmt)
     if not checked.loaded:
-        click.echo(f"no briefings found in {', '.join(map(str, paths or [DEFAULT_BRIEFINGS]))}",
-                   err=True)
-        sys.exit(1)
+        raise click.UsageError("no briefing files (*.yaml, *.yml) in "
+                               + ", ".join(str(p) for p in targets))
     click.echo(summary(checked), err=True)
 
 
@@ -83,17 +89,202 @@ def schema() -> None:
               default=Path("templates"), show_default=True, help="Templates folder.")
 def new(title: str, day: object, folder: Path, templates: Path) -> None:
     """Write a ready-to-fill briefing at briefings/YYYY/YYYY-MM-DD-slug.yaml."""
-    from .newbriefing import write_new
+    from .newbriefing import SKELETON, write_new
 
     when = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
-    slug = slugify(title, limit=80)
-    if not slug:
+    if not slugify(title):
         raise click.UsageError("the title needs at least one letter or digit (a-z, 0-9) to "
                                "make the file name")
+    if len(title) > TITLE_MAX:
+        raise click.UsageError(f"the title is {len(title)} characters long; a briefing title "
+                               f"has at most {TITLE_MAX}")
+    if not (templates / SKELETON).is_file():
+        raise click.UsageError(f"no {SKELETON} in {templates}/; run sitroom new in the project "
+                               "folder, or pass --templates")
     try:
         path = write_new(title, when, folder, templates)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc.filename} already exists; choose another title") \
             from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the briefing: {exc.strerror or exc}") \
+            from None
     click.echo(path)
     click.echo(f"Fill in every TODO, then run: sitroom check {path}", err=True)
+
+
+# --- build and serve: the site (MkDocs is imported only when these run) -------------------------
+
+
+def _max_tlp_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return None
+    from .site import parse_max_tlp
+
+    try:
+        return parse_max_tlp(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("max_tlp: ")) from None
+
+
+def _site_options(func: object) -> object:
+    """Options shared by `build` and `serve`: what to publish, and how."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                     default=Path("mkdocs.yml"), show_default=True,
+                     help="MkDocs configuration with the sitroom plugin."),
+        click.option("--briefings", type=click.Path(path_type=Path, file_okay=False),
+                     default=None, help="Briefings folder (default: the plugin's 'briefings' "
+                     "option, briefings/)."),
+        click.option("--max-tlp", callback=_max_tlp_option, default=None, metavar="LEVEL",
+                     help="Highest marking to publish: CLEAR (the default, for public sites), "
+                     "GREEN, AMBER or AMBER+STRICT. RED is never published."),
+        click.option("--drafts/--no-drafts", default=None,
+                     help="Also publish briefings in status draft and review (default: no)."),
+        click.option("--pdf/--no-pdf", default=None,
+                     help="Render the PDF situation reports (default: yes)."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="PDFs rendered in parallel (default: one per CPU)."),
+        click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+                     default=None, help="PDF cache (default: .cache/sitroom beside the "
+                     "configuration)."),
+        click.option("--no-cache", is_flag=True, help="Render every PDF afresh."),
+        click.option("--strict", is_flag=True,
+                     help="Fail on any MkDocs warning (broken links and the like)."),
+    ]
+    for option in reversed(options):
+        func = option(func)  # type: ignore[operator]
+    return func
+
+
+def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf: bool | None,
+               jobs: int | None, cache_dir: Path | None, no_cache: bool) -> object:
+    from .plugin import Overrides
+
+    return Overrides(
+        briefings=briefings.absolute() if briefings else None,
+        max_tlp=max_tlp,  # type: ignore[arg-type]
+        drafts=drafts,
+        pdf=pdf,
+        jobs=jobs,
+        cache_dir=cache_dir.absolute() if cache_dir else None,
+        cache=False if no_cache else None,
+        progress=sys.stderr.isatty(),
+        report=report,
+    )
+
+
+@main.command()
+@_site_options  # type: ignore[arg-type]
+@click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where to publish (default: site_dir of the configuration, site/).")
+@click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
+          pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
+          strict: bool, site_dir: Path | None, verbose: bool) -> None:
+    """Check the briefings, then build the site and its PDFs (default: into site/).
+
+    The site is built in a new folder beside the target and swapped in whole, so a failed build
+    leaves the published site as it was. Exit status: 0 when built, 1 on any problem.
+    """
+    from .plugin import SiteBuildError, build_site
+
+    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    try:
+        target, result = build_site(config_file, site_dir=site_dir, overrides=overrides,
+                                    strict=strict, verbose=verbose)  # type: ignore[arg-type]
+    except SiteBuildError as exc:
+        if str(exc):
+            click.echo(f"error: {exc}", err=True)
+        where = f"{exc.target} was" if exc.target else "nothing was"
+        click.echo(f"sitroom build failed; {where} left as it was", err=True)
+        sys.exit(1)
+    count = len(result.corpus.briefings) if result.corpus else 0
+    scope = "published and draft" if result.drafts else "published"
+    click.echo(f"{count} {scope} briefing{'s' if count != 1 else ''} up to {result.max_tlp.label}"
+               f", {len(result.pdfs)} PDF{'s' if len(result.pdfs) != 1 else ''}: {target}",
+               err=True)
+
+
+@main.command()
+@_site_options  # type: ignore[arg-type]
+@click.option("-a", "--dev-addr", default=None, metavar="IP:PORT",
+              help="Address to serve on (default: dev_addr of the configuration, "
+              "127.0.0.1:8000).")
+def serve(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
+          pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
+          strict: bool, dev_addr: str | None) -> None:
+    """Preview the site, rebuilt on every briefing, template or docs edit.
+
+    Nothing is written to the site folder: the preview lives in a temporary folder.
+    """
+    from .plugin import SiteBuildError, serve_site
+
+    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    try:
+        serve_site(config_file, dev_addr=dev_addr, overrides=overrides,  # type: ignore[arg-type]
+                   strict=strict)
+    except SiteBuildError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+# --- pdf: one briefing's situation report (WeasyPrint is imported only when it runs) ------------
+
+
+def _briefings_tree(path: Path) -> Path:
+    """What to check with a briefing so the briefings it names resolve and print by title: the
+    nearest enclosing briefings/ folder, or the file alone when it is not in one (never the
+    current folder, which may hold anything)."""
+    resolved = path.resolve()
+    for parent in resolved.parents:
+        if parent.name == DEFAULT_BRIEFINGS.name:
+            return parent
+    return resolved
+
+
+@main.command("pdf")
+@click.argument("briefing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the PDF (default: ID.pdf in the current folder).")
+@click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False),
+              default="A4", show_default=True, help="Paper size.")
+@click.option("--pdf-variant", "variant", default=None,
+              type=click.Choice(["pdf/a-3u", "pdf/ua-1"], case_sensitive=False),
+              help="pdf/a-3u: PDF/A-3u for archives; pdf/ua-1: tagged PDF/UA-1 for screen "
+              "readers (default: a plain PDF).")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("templates"), show_default=True, help="Templates folder.")
+def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | None,
+                templates: Path) -> None:
+    """Render one briefing as a PDF situation report.
+
+    The briefing is checked first, together with the other briefings of its briefings/ folder
+    so that related and superseded briefings print by title; any problem is reported as
+    path:line:column: message and nothing is written. Exit status: 0 when written, 1 on a
+    problem, 2 for a usage error.
+    """
+    from .pdfbuild import PdfBuildError, build_pdf
+
+    if not (templates / "pdf" / "briefing.html.j2").is_file():
+        raise click.UsageError(f"no pdf/briefing.html.j2 in {templates}/; run sitroom pdf in the "
+                               "project folder, or pass --templates")
+    checked = check_or_exit([_briefings_tree(briefing)])
+    target = briefing.resolve()
+    loaded = next((item for item in checked.loaded
+                   if Path(item.path).resolve() == target and item.briefing), None)
+    if loaded is None or loaded.briefing is None:  # not a .yaml/.yml file, so never loaded
+        raise click.UsageError(f"{briefing} is not a briefing (*.yaml or *.yml)")
+    out = output if output is not None else Path(f"{loaded.briefing.id}.pdf")
+    if out.resolve() == target:
+        raise click.UsageError("the output would overwrite the briefing; choose another -o")
+    try:
+        build_pdf(checked.corpus, loaded.briefing.id, out, templates=templates, paper=paper,
+                  variant=variant)
+    except PdfBuildError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(out)
+    if loaded.briefing.tlp > loaded.briefing.tlp.CLEAR:
+        click.echo(f"marked {loaded.briefing.tlp.label}: share it only as that marking allows",
+                   err=True)

@@ -137,37 +137,43 @@ def build(loaded: list[Loaded]) -> tuple[Corpus, list[Problem]]:
         for item in items:
             others = ", ".join(o.path for o in items if o is not item)
             if others:
-                problems.append(item.at(("id",), f"briefing id '{ident}' is also used by {others}"))
+                # Without an `id` key the clash comes from the file name: say so.
+                origin = "" if ("id",) in item.source_map.keys else " (from the file name)"
+                problems.append(item.at(("id",), f"briefing id '{ident}'{origin} is also used "
+                                                 f"by {others}; each briefing needs its own id"))
 
     known = set(owners)
-    valid = [item for item in loaded if item.briefing is not None and len(owners[item.claimed_id or ""]) == 1]
-    for item in valid:
-        b = item.briefing
-        assert b is not None
+    # Invalid files are read as far as they go, so their references are checked in this run too.
+    readable = [
+        (item, b) for item in loaded
+        if (b := item.briefing or item.partial) is not None
+        and len(owners[item.claimed_id or ""]) == 1
+    ]
+    for item, b in readable:
         for i, ident in enumerate(b.related):
-            if ident not in known:
+            if ident is not None and ident not in known:
                 problems.append(item.at(("related", i), unknown_id("briefing", ident, known)))
         if b.supersedes is not None and b.supersedes not in known:
             problems.append(item.at(("supersedes",), unknown_id("briefing", b.supersedes, known)))
-    problems += _supersede_cycles(valid)
-    good = [item for item in valid if not any(p.path == item.path for p in problems)]
+    problems += _supersede_cycles(readable)
+    troubled = {p.path for p in problems}
+    good = [item for item, _ in readable if item.briefing is not None and item.path not in troubled]
     corpus = index((item.briefing for item in good if item.briefing),
                    {item.briefing.id: item for item in good if item.briefing})
     return corpus, problems
 
 
-def _supersede_cycles(valid: list[Loaded]) -> list[Problem]:
-    parent = {i.briefing.id: i for i in valid if i.briefing and i.briefing.supersedes}
+def _supersede_cycles(readable: list[tuple[Loaded, Briefing]]) -> list[Problem]:
+    parent = {b.id: (item, b) for item, b in readable if b.id is not None and b.supersedes}
     problems = []
-    for start, item in parent.items():
+    for start, (item, b) in parent.items():
         chain = [start]
-        current = item.briefing.supersedes if item.briefing else None
+        current = b.supersedes
         while current in parent and current not in chain:
             chain.append(current)
-            nxt = parent[current].briefing
-            current = nxt.supersedes if nxt else None
+            current = parent[current][1].supersedes
         if current == start:
-            problems.append(item.at(("supersedes",), "supersedes forms a cycle: "
+            problems.append(item.at(("supersedes",), "forms a cycle: "
                                     + " -> ".join([*chain, start])))
     return problems
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import os
-import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from .models import BRIEFING_ID_RE, Briefing, Record, describe, known_keys
-from .problems import Loc, Problem, format_loc
-from .rules import check_briefing, suggest
+from .models import (
+    BRIEFING_ID_RE,
+    DERIVED_ID,
+    Briefing,
+    Record,
+    describe,
+    is_list,
+    known_keys,
+    record_in,
+    shown,
+)
+from .problems import Loc, Problem, closest, format_loc, suggest
+from .rules import check_briefing
 from .yamlsource import SourceMap, parse
 
 SUFFIXES = (".yaml", ".yml")
@@ -32,6 +41,9 @@ class Loaded:
     # What other files may call this one even when it is invalid, so one bad file does not
     # make every reference to it an error too.
     claimed_id: str | None = None
+    # When the briefing is invalid: what of it could be read (None for each invalid record or
+    # field), so references are still checked in the same run. Never rendered.
+    partial: Briefing | None = None
 
     def at(self, loc: Loc, message: str) -> Problem:
         line, column = self.source_map.value(loc)
@@ -61,39 +73,51 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
 
 
 def load_file(path: Path) -> Loaded:
-    shown = display_path(path)
+    where = display_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return Loaded(shown, "", None, SourceMap(), [Problem(shown, 1, 1, exc.strerror or str(exc))])
-    return load_bytes(raw, shown, default_id=path.stem)
+        problem = Problem(where, 1, 1, f"cannot read the file: {exc.strerror or exc}")
+        return Loaded(where, "", None, SourceMap(), [problem])
+    return load_bytes(raw, where, default_id=path.stem)
 
 
-def load_bytes(raw: bytes, shown: str, default_id: str) -> Loaded:
+def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
+    """Load one briefing from its bytes; `path` is how messages name the file. Never raises for
+    bad input: every problem comes back in `Loaded.problems`."""
     digest = hashlib.sha256(raw).hexdigest()
-    parsed = parse(raw, shown)
-    loaded = Loaded(shown, digest, None, parsed.source_map, list(parsed.problems))
+    parsed = parse(raw, path)
+    loaded = Loaded(path, digest, None, parsed.source_map, list(parsed.problems))
     if parsed.data is None:
         return loaded
     data = parsed.data
     raw_id = data.get("id")
     loaded.claimed_id = raw_id if isinstance(raw_id, str) else default_id
-    if raw_id is None and not BRIEFING_ID_RE.match(default_id):
+    if raw_id is None and not BRIEFING_ID_RE.fullmatch(default_id):
         loaded.problems.append(Problem(
-            shown, 1, 1, f"the file name gives the id '{default_id}', which is not a valid "
-            "briefing id (3-100 lower-case letters, digits and hyphens); rename the file or "
-            "add an 'id' key"))
-    todo = dict(_placeholders(data, ()))
-    loaded.problems += [loaded.at(loc, f"fill in the placeholder '{text}'")
+            path, 1, 1, f"the file name gives the id {shown(default_id)}, which is not a valid "
+            "briefing id (3 to 100 lower-case letters a-z, digits and hyphens); rename the file "
+            "or add an 'id' key"))
+    # `sitroom new` writes TODO where an analyst must decide; none may be published.
+    todo = parsed.placeholders
+    loaded.problems += [loaded.at(loc, f"fill in the placeholder {shown(text)}")
                         for loc, text in todo.items()]
     try:
         briefing = Briefing.model_validate(data, context={"default_id": default_id})
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = _data_loc(data, err["loc"])
+        errors = [(err, _data_loc(data, err["loc"])) for err in exc.errors()]
+        said = _misspelt_keys(errors)
+        for err, loc in errors:
             if (raw_id is None and loc[:1] == ("id",)) or any(loc[: len(t)] == t for t in todo):
                 continue  # already said: the file name, or a placeholder at this place
-            loaded.problems.append(_translate(loaded, data, err))
+            if err["type"] == "missing" and loc in said:
+                continue  # `summery` for `summary`: the unknown key says it all
+            problem = _translate(loaded, data, err)
+            if problem is not None:
+                loaded.problems.append(problem)
+        loaded.partial = partial_briefing(data, default_id)
+        loaded.problems += [loaded.at(loc, msg) for loc, msg in check_briefing(loaded.partial)
+                            if not any(loc[: len(t)] == t for t in todo)]
     else:
         loaded.problems += [loaded.at(loc, msg) for loc, msg in check_briefing(briefing)]
         if not loaded.problems:
@@ -107,17 +131,46 @@ def load_paths(paths: Iterable[Path]) -> tuple[list[Loaded], list[Problem]]:
     return [load_file(f) for f in files], problems
 
 
-def _placeholders(node: object, loc: Loc) -> Iterable[tuple[Loc, str]]:
-    """`sitroom new` writes TODO where an analyst must decide; none may be published."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _placeholders(value, (*loc, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _placeholders(value, (*loc, index))
-    elif isinstance(node, str) and node.lstrip().startswith("TODO"):
-        first = node.strip().splitlines()[0]
-        yield loc, first if len(first) <= 60 else first[:57] + "..."
+# --- what an invalid briefing still tells ------------------------------------------------------
+
+# The fields the cross-field rules read.
+_RULE_FIELDS = ("id", "date", "as_of", "next_update", "supersedes", "related", "key_judgments",
+                "key_figures", "actors", "risks", "timeline", "locations", "sources")
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(name: str) -> TypeAdapter[Any]:
+    """Validates one field of Briefing (one item, for lists). Built once, on first need."""
+    if name not in _ADAPTERS:
+        annotation = Briefing.model_fields[name].annotation
+        if is_list(annotation):
+            annotation = get_args(annotation)[0]
+        _ADAPTERS[name] = TypeAdapter(annotation)
+    return _ADAPTERS[name]
+
+
+def _valid_or_none(name: str, value: object) -> Any:
+    try:
+        return _adapter(name).validate_python(value)
+    except ValidationError:
+        return None
+
+
+def partial_briefing(data: dict[str, Any], default_id: str) -> Briefing:
+    """The valid part of an invalid briefing, for the cross-field rules alone: each invalid
+    record or field is None, and a list that is not a list holds one None."""
+    values: dict[str, Any] = {}
+    for name in _RULE_FIELDS:
+        raw = data.get(name)
+        if name == "id" and raw is None:
+            raw = default_id
+        if is_list(Briefing.model_fields[name].annotation):
+            items = [] if raw is None else raw if isinstance(raw, list) else [None]
+            values[name] = [None if item is None else _valid_or_none(name, item)
+                            for item in items]
+        else:
+            values[name] = _valid_or_none(name, raw)
+    return Briefing.model_construct(**values)
 
 
 # --- pydantic errors -> analyst messages --------------------------------------------------------
@@ -127,15 +180,35 @@ def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
     """Pydantic's error locations name union members and validators too; keep the data path."""
     out: list[str | int] = []
     node = data
-    for part in loc:
-        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+    for index, part in enumerate(loc):
+        if isinstance(node, dict) and isinstance(part, str) and (
+            part in node or index == len(loc) - 1  # a missing or unknown key is the last step
+        ):
+            out.append(part)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node:
-            out.append(part)  # a missing or unknown key: it has no node of its own
-            node = None
         # anything else is a pydantic internal step, not a place in the file
     return tuple(out)
+
+
+def _misspelt_keys(errors: list[tuple[Any, Loc]]) -> set[Loc]:
+    """Missing keys that an unknown key beside them is a misspelling of."""
+    found: set[Loc] = set()
+    for err, loc in errors:
+        model = _model_at(loc) if err["type"] == "extra_forbidden" and loc else None
+        if model is not None:
+            match = closest(str(loc[-1]), known_keys(model))
+            if match is not None:
+                found.add((*loc[:-1], match))
+    return found
+
+
+def _at_loc(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
 
 
 def _model_at(loc: Loc) -> type[Record] | None:
@@ -147,45 +220,47 @@ def _model_at(loc: Loc) -> type[Record] | None:
         field_info = model.model_fields.get(part)
         if field_info is None:
             return None
-        model = _record_in(field_info.annotation)
+        model = record_in(field_info.annotation)
         if model is None:
             return None
     return model
 
 
-def _record_in(annotation: Any) -> type[Record] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation  # type: ignore[return-value]
-    for arg in typing.get_args(annotation):
-        found = _record_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _translate(loaded: Loaded, data: dict[str, Any], err: Any) -> Problem:
+def _translate(loaded: Loaded, data: dict[str, Any], err: Any) -> Problem | None:
     kind = err["type"]
     loc = _data_loc(data, err["loc"])
     ctx = err.get("ctx") or {}
-    if kind == "extra_forbidden":
+    if kind == "sitroom":  # our own validators already speak the analyst's language
+        return loaded.at(loc, err["msg"])
+    if kind == "extra_forbidden" and loc:
         model = _model_at(loc)
         name = str(loc[-1])
         hint = suggest(name, known_keys(model)) if model else ""
         line, column = loaded.source_map.key(loc)
         return Problem(loaded.path, line, column,
-                       _prefixed(loc[:-1], f"unknown key '{name}'{hint}"))
-    if kind == "missing":
+                       _prefixed(loc[:-1], f"unknown key {shown(name)}{hint}"))
+    if kind == "missing" and loc:
+        model = _model_at(loc)
+        source = DERIVED_ID.get(model) if model and loc[-1] == "id" else None
+        if source:
+            record = _at_loc(data, loc[:-1])
+            if not isinstance(record, dict) or not isinstance(record.get(source), str):
+                return None  # the missing or invalid name or title is the problem to report
+            return loaded.at(loc[:-1], f"missing key 'id': none can be made from the {source} "
+                             "(it has no letters a-z or digits), so write one")
         return loaded.at(loc[:-1], f"missing required key '{loc[-1]}'")
     value = err.get("input")
+    min_length = ctx.get("min_length", 1)
     messages = {
         "list_type": f"expected a list, got {describe(value)}",
         "model_type": f"expected a mapping of keys, got {describe(value)}",
         "model_attributes_type": f"expected a mapping of keys, got {describe(value)}",
         "dict_type": f"expected a mapping of keys, got {describe(value)}",
-        "too_short": f"needs at least {ctx.get('min_length', 1)} item"
-        + ("s" if ctx.get("min_length", 1) != 1 else ""),
+        "too_short": f"needs at least {min_length} item{'s' if min_length != 1 else ''}",
     }
-    return loaded.at(loc, messages.get(kind, err["msg"]))
+    # Pydantic's own wording ("Input should be ...") is not for analysts; anything not foreseen
+    # above still gets a plain message at the right place.
+    return loaded.at(loc, messages.get(kind, f"{describe(value)} is not valid here"))
 
 
 def _prefixed(loc: Loc, message: str) -> str:

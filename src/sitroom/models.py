@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -30,21 +30,28 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from . import vocab
+from .problems import shown, suggest
 from .yamlsource import PlainStr
 
 BRIEFING_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _DATETIME_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?[ \t]*"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
+)
+_LOCAL_TIME_RE = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?$"
 )
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
-_FLOAT_RE = re.compile(r"^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$")
+_FLOAT_RE = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
 def _fail(message: str, **ctx: Any) -> PydanticCustomError:
-    return PydanticCustomError("sitroom", message, ctx or None)
+    # Formatted here, not by pydantic: its placeholder filling would also rewrite a `{...}` that
+    # stands in the analyst's own text.
+    return PydanticCustomError("sitroom", message.format(**ctx))
 
 
 def describe(value: object) -> str:
@@ -55,7 +62,7 @@ def describe(value: object) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"'{value}'"
+    return shown(value)
 
 
 def _need_text(value: object) -> str:
@@ -77,16 +84,18 @@ def slugify(text: str, limit: int = 100) -> str:
 
 
 # --- scalar field types ------------------------------------------------------------------------
-# Each is Annotated with a PlainValidator (our message, our parsing), a serializer and its JSON
-# Schema, written to accept exactly what the validator accepts.
+# Each is Annotated with a PlainValidator (our parsing, our message), a serializer where the value
+# is not plain text, and a JSON Schema that accepts what the validator accepts. Editors read YAML
+# 1.2, where `1984` arrives as a number and `true` as a boolean while `sitroom check` keeps the
+# text, so wherever that text is valid the schema also takes the number or boolean.
 
-_TEXTUAL = ["string", "number", "boolean"]  # editors read YAML 1.2: `1984` arrives as a number
+_TEXTUAL = ["string", "number", "boolean"]
 
 
-def text_type(min_len: int = 1, max_len: int | None = None, markdown: bool = False) -> Any:
+def text_type(max_len: int | None = None, markdown: bool = False) -> Any:
     def check(value: object) -> str:
         text = _need_text(value)
-        if len(text.strip()) < min_len:
+        if not text.strip():
             raise _fail("is empty; write a value")
         if max_len is not None and len(text) > max_len:
             raise _fail(
@@ -94,7 +103,7 @@ def text_type(min_len: int = 1, max_len: int | None = None, markdown: bool = Fal
             )
         return text
 
-    schema: dict[str, Any] = {"type": _TEXTUAL}
+    schema: dict[str, Any] = {"type": _TEXTUAL, "pattern": r"\S"}
     if max_len:
         schema["maxLength"] = max_len
     if markdown:
@@ -107,49 +116,51 @@ Markdown = text_type(markdown=True)
 Title = text_type(max_len=200)
 
 
-def _slug_check(pattern: re.Pattern[str], what: str) -> Callable[[object], str]:
+def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
     def check(value: object) -> str:
         text = _need_text(value)
-        if not pattern.match(text):
+        if not pattern.fullmatch(text):
             hint = slugify(text)
-            suggestion = f", e.g. '{hint}'" if hint and pattern.match(hint) else ""
+            suggestion = f", e.g. '{hint}'" if hint and pattern.fullmatch(hint) else ""
             raise _fail(
-                "'{value}' is not a valid {what}: use lower-case letters a-z, digits and hyphens"
-                "{suggestion}",
-                value=text,
+                "{value} is not a valid {what}: use {size}lower-case letters a-z, digits and "
+                "hyphens, starting with a letter or digit{suggestion}",
+                value=shown(text),
                 what=what,
+                size="3 to 100 " if pattern is BRIEFING_ID_RE else "",
                 suggestion=suggestion,
             )
         return text
 
-    return check
+    # `2024` and `true` are valid slugs as text; a YAML 1.2 editor hands them over as values.
+    schema = {
+        "anyOf": [
+            {"type": "string", "pattern": pattern.pattern},
+            {"type": "integer", "minimum": min_number},
+            {"type": "boolean"},
+        ]
+    }
+    return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 
-Slug = Annotated[
-    str,
-    PlainValidator(_slug_check(SLUG_RE, "id")),
-    WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern}),
-]
-Tag = Annotated[
-    str,
-    PlainValidator(_slug_check(SLUG_RE, "tag")),
-    WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern}),
-]
-BriefingId = Annotated[
-    str,
-    PlainValidator(_slug_check(BRIEFING_ID_RE, "briefing id")),
-    WithJsonSchema({"type": "string", "pattern": BRIEFING_ID_RE.pattern}),
-]
+Slug = _slug_type(SLUG_RE, "id", 0)
+Tag = _slug_type(SLUG_RE, "tag", 0)
+BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
 
 
-def choice(values: Iterable[str]) -> Any:
+def choice(values: Iterable[str], hints: dict[str, str] | None = None) -> Any:
+    """One of `values`, exactly. `hints` maps common wrong answers to a word of advice."""
     allowed = tuple(values)
 
     def check(value: object) -> str:
         text = _need_text(value)
         if text not in allowed:
+            hint = (hints or {}).get(text.strip().lower()) or suggest(text, allowed)
             raise _fail(
-                "'{value}' is not one of: {allowed}", value=text, allowed=", ".join(allowed)
+                "{value} is not one of: {allowed}{hint}",
+                value=shown(text),
+                allowed=", ".join(allowed),
+                hint=hint,
             )
         return text
 
@@ -158,7 +169,11 @@ def choice(values: Iterable[str]) -> Any:
 
 LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD)
 Confidence = choice(vocab.CONFIDENCE)
-Impact = choice(vocab.IMPACTS)
+Impact = choice(
+    vocab.IMPACTS,
+    {str(rank): f" (write the word: {rank} is '{word}')"
+     for word, rank in vocab.IMPACT_RANK.items()},
+)
 Kind = choice(vocab.KINDS)
 Status = choice(vocab.STATUSES)
 Trend = choice(vocab.TRENDS)
@@ -169,24 +184,23 @@ Reliability = choice(vocab.RELIABILITY)
 
 def _any_case(text: str) -> str:
     """A JSON Schema (ECMA-262) regex has no case-insensitive flag: spell each letter [aA]."""
-    return "".join(
-        f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c).replace("\\-", "-")
-        for c in text
-    )
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in text)
 
 
 def _tlp(value: object) -> vocab.TLP:
     if isinstance(value, vocab.TLP):
         return value
     text = _need_text(value)
-    try:
+    word = text.strip().upper().removeprefix("TLP:")
+    # Exactly the TLP 2.0 words, in any ASCII letter case: not `AMBER_STRICT`, not `TLP: RED`.
+    if text.isascii() and word in vocab.TLP_WORDS:
         return vocab.TLP.parse(text)
-    except ValueError:
-        raise _fail(
-            "'{value}' is not a TLP 2.0 marking; use one of: {allowed}",
-            value=text,
-            allowed=", ".join(vocab.TLP_WORDS),
-        ) from None
+    raise _fail(
+        "{value} is not a TLP 2.0 marking; use one of: {allowed}{hint}",
+        value=shown(text),
+        allowed=", ".join(vocab.TLP_WORDS),
+        hint=" (TLP 2.0 replaced WHITE with CLEAR)" if word == "WHITE" else "",
+    )
 
 
 TLPMarking = Annotated[
@@ -196,33 +210,35 @@ TLPMarking = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": "^(" + _any_case("TLP:") + ")?("
+            "pattern": r"^\s*(" + _any_case("TLP:") + ")?("
             + "|".join(_any_case(w) for w in sorted(vocab.TLP_WORDS, key=len, reverse=True))
-            + ")$",
+            + r")\s*$",
             "description": "TLP 2.0: CLEAR, GREEN, AMBER, AMBER+STRICT or RED "
             "(optional 'TLP:' prefix, any letter case)",
         }
     ),
 ]
 
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": _DATE_RE.pattern}
+
 
 def _parse_date(value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     text = _need_text(value)
-    if not _DATE_RE.match(text):
-        raise _fail("'{value}' is not a date; write YYYY-MM-DD", value=text)
+    if not _DATE_RE.fullmatch(text):
+        raise _fail("{value} is not a date; write YYYY-MM-DD", value=shown(text))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise _fail("'{value}' is not a real date", value=text) from None
+        raise _fail("{value} is not a real date", value=shown(text)) from None
 
 
 IsoDate = Annotated[
     date,
     PlainValidator(_parse_date),
     PlainSerializer(lambda d: d.isoformat(), return_type=str),
-    WithJsonSchema({"type": "string", "format": "date"}),
+    WithJsonSchema(_DATE_SCHEMA),
 ]
 
 
@@ -230,18 +246,25 @@ def _parse_as_of(value: object) -> date | datetime:
     if isinstance(value, date):
         return value
     text = _need_text(value)
-    if _DATE_RE.match(text):
+    if _DATE_RE.fullmatch(text):
         return _parse_date(text)
-    if not _DATETIME_RE.match(text):
+    if _LOCAL_TIME_RE.fullmatch(text):
         raise _fail(
-            "'{value}' is not a date or a date-time with zone; write YYYY-MM-DD or "
-            "YYYY-MM-DDTHH:MM:SS+03:00",
-            value=text,
+            "{value} has no time zone; add one, e.g. {example} (or Z for UTC)",
+            value=shown(text),
+            example=shown(text + "+03:00"),
         )
+    if not _DATETIME_RE.fullmatch(text):
+        raise _fail(
+            "{value} is not a date or a date-time with zone; write YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM+03:00",
+            value=shown(text),
+        )
+    iso = re.sub(r"\s", "", text[:10] + "T" + text[11:]).upper().replace("Z", "+00:00")
     try:
-        return datetime.fromisoformat(text.replace(" ", "T", 1).upper().replace("Z", "+00:00"))
+        return datetime.fromisoformat(iso)
     except ValueError:
-        raise _fail("'{value}' is not a real date-time", value=text) from None
+        raise _fail("{value} is not a real date-time", value=shown(text)) from None
 
 
 AsOf = Annotated[
@@ -251,9 +274,10 @@ AsOf = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "format": "date"},
+                _DATE_SCHEMA,
                 {"type": "string", "pattern": _DATETIME_RE.pattern},
-            ]
+            ],
+            "description": "a date, or a date-time with its time zone",
         }
     ),
 ]
@@ -285,21 +309,19 @@ def _parse_event_date(value: object) -> EventDate:
     if isinstance(value, EventDate):
         return value
     text = _need_text(value)
-    month = _MONTH_RE.match(text)
+    month = _MONTH_RE.fullmatch(text)
     if month:
         year, mon = int(month[1]), int(month[2])
         if not 1 <= mon <= 12:
-            raise _fail("'{value}' is not a real month", value=text)
+            raise _fail("{value} is not a real month", value=shown(text))
         return EventDate(year, mon)
-    day = _parse_date_or_month_error(text)
+    if not _DATE_RE.fullmatch(text):
+        raise _fail(
+            "{value} is not a date; write YYYY-MM-DD, or YYYY-MM when the day is unknown",
+            value=shown(text),
+        )
+    day = _parse_date(text)
     return EventDate(day.year, day.month, day.day)
-
-
-def _parse_date_or_month_error(text: str) -> date:
-    if not _DATE_RE.match(text):
-        raise _fail("'{value}' is not a date; write YYYY-MM-DD, or YYYY-MM when the day is "
-                    "unknown", value=text)
-    return _parse_date(text)
 
 
 EventDay = Annotated[
@@ -307,9 +329,22 @@ EventDay = Annotated[
     PlainValidator(_parse_event_date),
     PlainSerializer(str, return_type=str),
     WithJsonSchema(
-        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "pattern": _MONTH_RE.pattern}]}
+        {
+            "anyOf": [
+                _DATE_SCHEMA,
+                {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
+            ],
+            "description": "YYYY-MM-DD, or YYYY-MM when the day is unknown",
+        }
     ),
 ]
+
+
+# Codes people reach for that ISO 3166-1 gives to no one, or to someone else.
+_COUNTRY_HINTS = {
+    "UK": " (the United Kingdom is 'GB')",
+    "EL": " (Greece is 'GR')",
+}
 
 
 def _parse_country(value: object) -> str:
@@ -317,9 +352,12 @@ def _parse_country(value: object) -> str:
     names = vocab.country_names()
     if text in names:
         return text
-    hint = f" (did you mean '{text.upper()}'?)" if text.upper() in names else ""
+    if text.upper() in names:
+        hint = f" (did you mean '{text.upper()}'?)"
+    else:
+        hint = _COUNTRY_HINTS.get(text.upper(), "")
     raise _fail(
-        "'{value}' is not an ISO 3166-1 alpha-2 country code{hint}", value=text, hint=hint
+        "{value} is not an ISO 3166-1 alpha-2 country code{hint}", value=shown(text), hint=hint
     )
 
 
@@ -334,17 +372,21 @@ def _number(value: object) -> float:
     if isinstance(value, bool):
         raise _fail("expected a number, got {what}", what=describe(value))
     if isinstance(value, int | float):
-        return float(value)
-    text = _need_text(value)
-    if not _FLOAT_RE.match(text.strip()):
-        raise _fail("expected a number, got '{value}'", value=text)
-    number = float(text)
+        number = float(value)
+    else:
+        text = _need_text(value)
+        if not _FLOAT_RE.fullmatch(text):
+            raise _fail("expected a number, got {value}", value=shown(text))
+        number = float(text)
     if not math.isfinite(number):
-        raise _fail("expected a number, got '{value}'", value=text)
+        raise _fail("expected a number, got {what}", what=describe(value))
     return number
 
 
-def bounded(low: float, high: float) -> Any:
+def bounded(low: int, high: int, text_pattern: str) -> Any:
+    """A number in low..high; `text_pattern` is that range in decimal notation, for the schema
+    (a quoted "33.8" is accepted too, and a schema cannot compare text as a number)."""
+
     def check(value: object) -> float:
         number = _number(value)
         if not low <= number <= high:
@@ -358,76 +400,106 @@ def bounded(low: float, high: float) -> Any:
             {
                 "anyOf": [
                     {"type": "number", "minimum": low, "maximum": high},
-                    {"type": "string", "pattern": _FLOAT_RE.pattern},
+                    {"type": "string", "pattern": text_pattern},
                 ]
             }
         ),
     ]
 
 
-Latitude = bounded(-90, 90)
-Longitude = bounded(-180, 180)
+Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
+Longitude = bounded(
+    -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
+)
+
+_CREDIBILITY = ("1", "2", "3", "4", "5", "6")
 
 
 def _credibility(value: object) -> int:
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else None
-    if text is None:
-        text = _need_text(value).strip()
-    if text not in {"1", "2", "3", "4", "5", "6"}:
-        raise _fail("'{value}' is not one of: 1, 2, 3, 4, 5, 6", value=text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        text = _need_text(value)
+    if text not in _CREDIBILITY:
+        raise _fail(
+            "{value} is not one of: {allowed}", value=shown(text), allowed=", ".join(_CREDIBILITY)
+        )
     return int(text)
 
 
 Credibility = Annotated[
     int,
     PlainValidator(_credibility),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 6},
-                              {"enum": ["1", "2", "3", "4", "5", "6"]}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 6}, {"enum": list(_CREDIBILITY)}]}
+    ),
 ]
+
+# Past this many digits a "number" is an identifier (and Python refuses to parse it anyway).
+_MAX_DIGITS = 30
 
 
 def _figure_value(value: object) -> int | float | str:
-    """`2500` is a number, `"2,500"`, `0800` and `about 2,500` keep the analyst's text."""
+    """`2500` is a number; `"2500"`, `2,500`, `0800` and `about 2,500` keep the analyst's text."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
+    if isinstance(value, list | dict):
+        raise _fail("expected a number or text, got {what}", what=describe(value))
     text = _need_text(value)
-    if isinstance(value, PlainStr):
-        if _INT_RE.match(text):
+    if isinstance(value, PlainStr) and len(text) <= _MAX_DIGITS:
+        if _INT_RE.fullmatch(text):
             return int(text)
-        if _FLOAT_RE.match(text) and not re.match(r"^[-+]?0\d", text):
-            return float(text)
+        if _FLOAT_RE.fullmatch(text) and not re.match(r"[-+]?0[0-9]", text):
+            number = float(text)
+            if math.isfinite(number):
+                return number
+    if not text.strip():
+        raise _fail("is empty; write a value")
     return text
 
 
 FigureValue = Annotated[
     int | float | str,
     PlainValidator(_figure_value),
-    WithJsonSchema({"type": ["number", "string", "boolean"]}),
+    WithJsonSchema({"type": _TEXTUAL, "pattern": r"\S"}),
 ]
+
+_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#]+([/?#]\S*)?$"
 
 
 def _url(value: object) -> str:
-    text = _need_text(value).strip()
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
-        raise _fail("'{value}' is not an http or https URL", value=text)
+    text = _need_text(value)
+    try:
+        parts = urlsplit(text)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        ok = False
+    if not ok or not re.fullmatch(_URL_PATTERN, text):
+        raise _fail(
+            "{value} is not a web address: write it in full, starting http:// or https://, "
+            "without spaces",
+            value=shown(text),
+        )
     return text
 
 
 Url = Annotated[
     str,
     PlainValidator(_url),
-    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[hH][tT][tT][pP][sS]?://"}),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": _URL_PATTERN}),
 ]
 
 
 # --- records -----------------------------------------------------------------------------------
+# Attribute docstrings become the schema's descriptions: what an editor shows on hover.
 
 
 class Record(BaseModel):
     """Unknown keys are errors; `x_` keys are team extensions kept aside for templates."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_default=False, use_attribute_docstrings=True
+    )
 
     x_: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
@@ -437,17 +509,38 @@ class Record(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        ext = {k: data.pop(k) for k in list(data) if isinstance(k, str) and k.startswith("x_")}
-        # An empty key (`tags:`) on an optional list means "none", not an error.
+        keys = [k for k in data if isinstance(k, str) and k.startswith("x_")]
+        ext = {k: _as_text(data.pop(k)) for k in keys}
+        # An empty key (`tags:`) on a list means "none", not an error.
         for name, info in cls.model_fields.items():
-            if name in data and data[name] is None and _is_list(info.annotation):
+            if name in data and data[name] is None and is_list(info.annotation):
                 data[name] = []
         data["x_"] = ext
         return data
 
 
-def _is_list(annotation: Any) -> bool:
+def _as_text(value: Any) -> Any:
+    """Extension values reach templates as written: text, lists and mappings of text."""
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return str(value) if isinstance(value, str) else value
+
+
+def is_list(annotation: Any) -> bool:
     return getattr(annotation, "__origin__", None) is list
+
+
+def record_in(annotation: Any) -> type[Record] | None:
+    """The record type a field holds (`list[Actor]` -> Actor), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, Record):
+        return annotation
+    for arg in get_args(annotation):
+        found = record_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _default_id(data: Any, source_key: str) -> Any:
@@ -460,10 +553,16 @@ def _default_id(data: Any, source_key: str) -> Any:
 
 
 class Judgment(Record):
+    """A key judgment, in ICD 203 estimative language."""
+
     statement: Markdown
+    """What we judge (Markdown)."""
     likelihood: LikelihoodWord
+    """ICD 203 likelihood word."""
     confidence: Confidence
+    """Analytic confidence: low, moderate or high."""
     sources: list[Slug] = []
+    """Ids of the sources this judgment rests on."""
 
     @property
     def likelihood_info(self) -> vocab.Likelihood:
@@ -471,22 +570,35 @@ class Judgment(Record):
 
 
 class Figure(Record):
+    """A key figure (OCHA style)."""
+
     label: Text
+    """What is counted."""
     value: FigureValue
+    """A number, or text such as 'about 2,500'."""
     unit: Text | None = None
     as_of: IsoDate | None = None
+    """Date the figure refers to (YYYY-MM-DD)."""
     source: Slug | None = None
+    """Id of the source of the figure."""
 
 
 class Actor(Record):
+    """A party to the situation. The same id in two briefings means the same actor."""
+
     id: Slug
+    """Default: made from the name."""
     name: Text
     native_name: Text | None = None
+    """The name in its own script."""
     aliases: list[Text] = []
     kind: ActorKind
     affiliation: Text | None = None
+    """E.g. Iran-aligned."""
     country: Country | None = None
+    """ISO 3166-1 alpha-2 code."""
     role: Text
+    """What this actor does in this situation."""
 
     @model_validator(mode="before")
     @classmethod
@@ -495,16 +607,25 @@ class Actor(Record):
 
 
 class Risk(Record):
+    """A risk: likelihood (ICD 203) x impact (1-5)."""
+
     id: Slug
+    """Default: made from the title."""
     title: Text
     description: Markdown | None = None
     likelihood: LikelihoodWord
+    """ICD 203 likelihood word."""
     impact: Impact
+    """minimal, minor, moderate, major or severe (1-5)."""
     trend: RiskTrend | None = None
     horizon: Text | None = None
+    """Free text, e.g. 30 days."""
     indicators: list[Text] = []
+    """What to watch."""
     actors: list[Slug] = []
+    """Actor ids."""
     sources: list[Slug] = []
+    """Source ids."""
 
     @model_validator(mode="before")
     @classmethod
@@ -526,19 +647,32 @@ class Risk(Record):
 
 
 class Event(Record):
+    """A timeline entry."""
+
     date: EventDay
+    """YYYY-MM-DD, or YYYY-MM when the day is unknown."""
     event: Markdown
+    """What happened (Markdown)."""
     location: Slug | None = None
+    """Location id."""
     actors: list[Slug] = []
+    """Actor ids."""
     sources: list[Slug] = []
+    """Source ids."""
 
 
 class Location(Record):
+    """A place, optionally with coordinates."""
+
     id: Slug
+    """Default: made from the name."""
     name: Text
     country: Country | None = None
+    """ISO 3166-1 alpha-2 code."""
     lat: Latitude | None = None
+    """Latitude, -90..90."""
     lon: Longitude | None = None
+    """Longitude, -180..180."""
 
     @model_validator(mode="before")
     @classmethod
@@ -547,14 +681,20 @@ class Location(Record):
 
 
 class Source(Record):
+    """A source, graded on the Admiralty scale (e.g. B2)."""
+
     id: Slug
+    """What judgments, risks and events cite."""
     title: Text
     publisher: Text
     url: Url | None = None
+    """http or https only."""
     published: IsoDate | None = None
     accessed: IsoDate | None = None
     reliability: Reliability
+    """A completely reliable ... E unreliable, F cannot be judged."""
     credibility: Credibility
+    """1 confirmed ... 5 improbable, 6 cannot be judged."""
 
     @property
     def grade(self) -> str:
@@ -570,26 +710,40 @@ class Source(Record):
 
 
 class Change(Record):
+    """A revision: corrections are explained here (ICD 203 standard 7)."""
+
     date: IsoDate
     note: Text
 
 
 class Briefing(Record):
+    """One briefing: the format contract, v1."""
+
     id: BriefingId
+    """Default: the file name without .yaml. URLs and PDF names derive from it."""
     title: Title
+    """Headline; ideally the bottom line in one sentence."""
     kind: Kind = "sitrep"
     date: IsoDate
+    """Publication date of this version."""
     as_of: AsOf | None = None
+    """Information cut-off (default: date); a date-time needs its time zone."""
     next_update: IsoDate | None = None
+    """When the next issue is expected; after date."""
     status: Status
+    """Only published briefings appear on a site unless drafts are asked for."""
     tlp: TLPMarking
+    """TLP 2.0: CLEAR, GREEN, AMBER, AMBER+STRICT or RED ('TLP:' prefix, any letter case)."""
     authors: Annotated[list[Text], Field(min_length=1)]
     reviewers: list[Text] = []
     regions: Annotated[list[Text], Field(min_length=1)]
     countries: list[Country] = []
+    """ISO 3166-1 alpha-2 codes."""
     tags: list[Tag] = []
     trend: Trend | None = None
+    """Overall direction since the previous briefing (CrisisWatch)."""
     summary: Markdown
+    """The bottom line up front, 1-3 short paragraphs (Markdown)."""
     key_judgments: list[Judgment] = []
     key_figures: list[Figure] = []
     actors: Annotated[list[Actor], Field(min_length=1)]
@@ -598,10 +752,15 @@ class Briefing(Record):
     locations: list[Location] = []
     sources: Annotated[list[Source], Field(min_length=1)]
     assumptions: list[Text] = []
+    """Key assumptions (ICD 203 standard 3)."""
     gaps: list[Text] = []
+    """Intelligence gaps."""
     related: list[BriefingId] = []
+    """Ids of related briefings."""
     supersedes: BriefingId | None = None
+    """Id of the briefing this one replaces."""
     changes: list[Change] = []
+    """Revision history."""
 
     @model_validator(mode="before")
     @classmethod
@@ -637,6 +796,9 @@ class Briefing(Record):
     def risks_by_score(self) -> list[Risk]:
         return sorted(self.risks, key=lambda r: (-r.score, r.title))
 
+
+# Records whose `id` is made from another key when the analyst leaves it out.
+DERIVED_ID: dict[type[Record], str] = {Actor: "name", Risk: "title", Location: "name"}
 
 FIELD_NAMES: dict[type[Record], tuple[str, ...]] = {}
 

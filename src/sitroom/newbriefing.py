@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,16 @@ import jinja2
 from .models import slugify
 
 SKELETON = "new-briefing.yaml.j2"
+SCHEMA_PATH = Path("schema") / "briefing.schema.json"
+SLUG_LIMIT = 80  # with the date in front, the id stays within the 100 characters allowed
 
 
-def render_new(title: str, day: date, templates: Path) -> str:
+def new_path(title: str, day: date, folder: Path) -> Path:
+    return folder / f"{day.year:04d}" / f"{day.isoformat()}-{slugify(title, SLUG_LIMIT)}.yaml"
+
+
+def render_new(title: str, day: date, templates: Path, schema: str) -> str:
+    """The skeleton's text; `schema` is the schema's path relative to the new file."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,
@@ -21,14 +29,37 @@ def render_new(title: str, day: date, templates: Path) -> str:
         autoescape=False,  # YAML, not HTML: the title is quoted with json below
     )
     return env.get_template(SKELETON).render(
-        title=json.dumps(title, ensure_ascii=False), date=day.isoformat()
+        # A JSON string is a YAML double-quoted scalar: any title survives, colons and all.
+        title=json.dumps(title, ensure_ascii=False),
+        date=day.isoformat(),
+        schema=schema,
     )
 
 
 def write_new(title: str, day: date, folder: Path, templates: Path) -> Path:
-    path = folder / f"{day.year:04d}" / f"{day.isoformat()}-{slugify(title, limit=80)}.yaml"
-    text = render_new(title, day, templates)
+    """Write the skeleton; FileExistsError rather than overwrite an analyst's work.
+
+    The editor modeline points at the schema from where the file lands, assuming the command
+    runs in the project folder (where `schema/` is)."""
+    path = new_path(title, day, folder)
+    schema = Path(os.path.relpath(SCHEMA_PATH, path.parent)).as_posix()
+    text = render_new(title, day, templates, schema)
+    if path.exists():
+        raise FileExistsError(0, "exists", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as out:  # never overwrite an analyst's work
-        out.write(text)
+    # Written aside, then linked into place whole: no half-written briefing, and an existing
+    # file is never replaced (the link fails instead).
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise FileExistsError(0, "exists", str(path)) from None
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise FileExistsError(0, "exists", str(path)) from None
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

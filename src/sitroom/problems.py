@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # A path into a loaded document: keys and list indexes, e.g. ("risks", 2, "likelihood").
@@ -30,6 +32,26 @@ class Problem:
             f"::error file={esc(self.path, True)},line={self.line},col={self.column},"
             f"title=sitroom check::{esc(self.message)}"
         )
+
+
+def shown(text: object, limit: int = 60) -> str:
+    """An analyst's text quoted back on one line: a message is one line, and short."""
+    flat = " ".join(str(text).split()) if str(text).strip() else str(text)
+    return f"'{flat}'" if len(flat) <= limit else f"'{flat[: limit - 3]}...'"
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known word `name` most likely misspells, if any is close enough."""
+    options = list(known)
+    same_case = [k for k in options if k.lower() == name.strip().lower()]
+    match = same_case or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """`(did you mean 'summary'?)` or nothing: one good guess beats a list of every key."""
+    match = closest(name, known)
+    return f" (did you mean '{match}'?)" if match else ""
 
 
 def format_loc(loc: Loc) -> str:

@@ -1,51 +1,57 @@
 """YAML text -> plain data plus the line and column of every node.
 
 PyYAML's constructors lose positions, keep the last of two duplicate keys, read `NO` as false and
-expand aliases without limit. We let libyaml compose the node graph (fast, and it keeps marks) and
-build the data ourselves: every scalar stays the exact text the analyst wrote, so the models decide
-what a value means, and each hazard becomes a Problem at the right line.
+expand aliases without limit, and its C composer recurses without a limit (a deeply nested file
+crashes the interpreter). So libyaml only parses (fast, iterative, and it keeps marks) and we
+build the data from its event stream ourselves: every scalar stays the exact text the analyst
+wrote, so the models decide what a value means, and each hazard becomes a Problem at the right
+line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
-from .problems import Loc, Problem
+from .problems import Loc, Problem, shown
 
 try:  # libyaml is in PyYAML's wheels; the pure-Python parser is the slow fallback
-    _BaseLoader: type = yaml.CSafeLoader
+    _Parser: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _BaseLoader = yaml.SafeLoader
+    _Parser = yaml.SafeLoader
 
-PLAIN_TAG = "tag:sitroom:plain"
-STR_TAG = "tag:yaml.org,2002:str"
-SEQ_TAG = "tag:yaml.org,2002:seq"
-MAP_TAG = "tag:yaml.org,2002:map"
+YAML_TAG = "tag:yaml.org,2002:"
+STR_TAG = YAML_TAG + "str"
+SEQ_TAG = YAML_TAG + "seq"
+MAP_TAG = YAML_TAG + "map"
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 
-# Far beyond any real briefing (the largest we have seen composes to a few thousand nodes),
-# far below what it takes to exhaust memory or CI time.
+# Far beyond any real briefing (the largest we have seen holds a few thousand values), far below
+# what it takes to exhaust memory or CI time.
 MAX_ALIAS_EXPANSION = 10_000
 MAX_DEPTH = 64
 MAX_BYTES = 5_000_000
+
+EMPTY_HINT = "a briefing is a mapping of keys such as 'title' and 'date'"
 
 
 class PlainStr(str):
     """An unquoted scalar. Only fields that accept numbers look at the difference."""
 
     __slots__ = ()
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Resolves no implicit types: `NO`, `yes`, `0800` and `1.10` all stay text."""
-
-    def resolve(self, kind: type[Node], value: object, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            return PLAIN_TAG if implicit[0] else STR_TAG
-        return SEQ_TAG if kind is SequenceNode else MAP_TAG
 
 
 @dataclass
@@ -56,6 +62,7 @@ class SourceMap:
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
 
     def value(self, loc: Loc) -> tuple[int, int]:
+        # Values inside an alias have no place of their own: the alias is where to look.
         while loc not in self.values and loc:
             loc = loc[:-1]
         return self.values.get(loc, (1, 1))
@@ -69,138 +76,281 @@ class Parsed:
     data: dict[str, object] | None
     source_map: SourceMap
     problems: list[Problem]
+    # Text left as `sitroom new` wrote it ("TODO ..."): where, and its first line.
+    placeholders: dict[Loc, str] = field(default_factory=dict)
+
+
+PLACEHOLDER = "TODO"
 
 
 class _Fail(Exception):
-    def __init__(self, line: int, column: int, message: str):
-        self.line, self.column, self.message = line, column, message
+    """A problem that makes the rest of the document meaningless: reported alone."""
+
+    def __init__(self, at: tuple[int, int], message: str):
+        super().__init__(message)
+        self.at, self.message = at, message
 
 
-def _pos(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+def _pos(event: Event) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
+
+
+def _check_tag(event: Event, allowed: str) -> None:
+    tag = event.tag  # type: ignore[attr-defined]
+    if tag is None or tag == "!" or tag == allowed:
+        return
+    if tag.startswith(YAML_TAG + "python/"):
+        raise _Fail(_pos(event), f"Python tags are not allowed: '{_shown_tag(tag)}'; remove it")
+    raise _Fail(_pos(event), f"the tag '{_shown_tag(tag)}' is not supported; remove it")
+
+
+@dataclass
+class _Anchor:
+    value: object
+    size: int  # values it holds, itself included: what each alias to it adds
+    done: bool = False
 
 
 class _Builder:
-    def __init__(self, smap: SourceMap):
+    """Turns one document's events into dicts, lists and strings, recording positions."""
+
+    def __init__(self, next_event: Callable[[], Event], smap: SourceMap, text: str):
+        self.next_event = next_event
         self.smap = smap
-        self.seen: set[int] = set()
-        self.active: set[int] = set()
+        self.text = text
+        self.lines: list[str] | None = None
+        self.anchors: dict[str, _Anchor] = {}
+        self.placeholders: dict[Loc, str] = {}
         self.expanded = 0
-        self.problems: list[tuple[int, int, str]] = []
+        self.problems: list[tuple[tuple[int, int], str]] = []
 
-    def build(self, node: Node, loc: Loc, in_alias: bool = False) -> object:
-        if len(loc) > MAX_DEPTH:
-            raise _Fail(*_pos(node), f"nesting deeper than {MAX_DEPTH} levels")
-        key = id(node)
-        if key in self.active:
-            raise _Fail(*_pos(node), "an alias refers to a node that contains it")
-        # Reuse of an already built node is an alias; count what it expands to.
-        in_alias = in_alias or key in self.seen
-        if in_alias:
-            self.expanded += 1
-            if self.expanded > MAX_ALIAS_EXPANSION:
-                raise _Fail(
-                    *_pos(node),
-                    f"anchors and aliases expand to more than {MAX_ALIAS_EXPANSION:,} values; "
-                    "write the values out instead",
-                )
-        self.seen.add(key)
-        self.smap.values.setdefault(loc, _pos(node))
-        tag = node.tag or ""
-        if tag.startswith("tag:yaml.org,2002:python/"):
-            raise _Fail(*_pos(node), f"Python tags are not allowed: '{tag.split(':', 2)[-1]}'")
-        if isinstance(node, ScalarNode):
-            if tag == PLAIN_TAG:
-                return None if node.value in NULL_WORDS else PlainStr(node.value)
-            if tag == STR_TAG:
-                return node.value
-            raise _Fail(*_pos(node), f"tag '{tag}' is not supported; remove it")
-        if tag not in (SEQ_TAG, MAP_TAG):
-            raise _Fail(*_pos(node), f"tag '{tag}' is not supported; remove it")
-        self.active.add(key)
-        try:
-            if isinstance(node, SequenceNode):
-                return [self.build(item, (*loc, i), in_alias) for i, item in enumerate(node.value)]
-            assert isinstance(node, MappingNode)
-            return self._mapping(node, loc, in_alias)
-        finally:
-            self.active.discard(key)
+    def node(self, event: Event, loc: Loc) -> tuple[object, int]:
+        """The value that starts with `event`, and how many values it holds."""
+        at = _pos(event)
+        if isinstance(event, ScalarEvent) and event.style in ("|", ">") and event.value.strip():
+            at = self._block_text(at)
+        self.smap.values.setdefault(loc, at)
+        if isinstance(event, AliasEvent):
+            return self._alias(event)
+        if len(loc) >= MAX_DEPTH:
+            raise _Fail(at, f"the document nests deeper than {MAX_DEPTH} levels")
+        anchor_name = event.anchor  # type: ignore[attr-defined]
+        anchor = None
+        if anchor_name is not None:
+            anchor = self.anchors[anchor_name] = _Anchor(None, 0)
+        if isinstance(event, ScalarEvent):
+            value, size = self._scalar(event), 1
+            if isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER):
+                self.placeholders[loc] = value.strip().splitlines()[0]
+        elif isinstance(event, SequenceStartEvent):
+            _check_tag(event, SEQ_TAG)
+            items: list[object] = []
+            if anchor is not None:
+                anchor.value = items
+            value, size = items, 1 + self._sequence(items, loc)
+        elif isinstance(event, MappingStartEvent):
+            _check_tag(event, MAP_TAG)
+            mapping: dict[str, object] = {}
+            if anchor is not None:
+                anchor.value = mapping
+            value, size = mapping, 1 + self._mapping(mapping, loc)
+        else:  # the parser only yields node events here; anything else is a parser bug
+            raise _Fail(at, "unexpected YAML structure")
+        if anchor is not None:
+            anchor.value, anchor.size, anchor.done = value, size, True
+        return value, size
 
-    def _mapping(self, node: MappingNode, loc: Loc, in_alias: bool) -> dict[str, object]:
-        out: dict[str, object] = {}
-        first_seen: dict[str, tuple[int, int]] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in (PLAIN_TAG, STR_TAG):
-                raise _Fail(*_pos(key_node), "a key must be plain text")
-            name = key_node.value
+    def _block_text(self, at: tuple[int, int]) -> tuple[int, int]:
+        """A `|` or `>` block starts on the line below its indicator: point at its text."""
+        if self.lines is None:
+            self.lines = self.text.splitlines()
+        for number in range(at[0], len(self.lines)):  # 0-based: the line after the indicator
+            line = self.lines[number]
+            if line.strip():
+                return number + 1, len(line) - len(line.lstrip()) + 1
+        return at
+
+    def _alias(self, event: AliasEvent) -> tuple[object, int]:
+        at = _pos(event)
+        anchor = self.anchors.get(event.anchor or "")
+        if anchor is None:
+            raise _Fail(at, f"the alias '*{event.anchor}' refers to no anchor '&{event.anchor}' "
+                            "above it")
+        if not anchor.done:
+            raise _Fail(at, f"the alias '*{event.anchor}' refers to a value that contains it")
+        # Counted, not expanded: a "billion laughs" file fails here in microseconds.
+        self.expanded += anchor.size
+        if self.expanded > MAX_ALIAS_EXPANSION:
+            raise _Fail(at, f"anchors and aliases expand to more than {MAX_ALIAS_EXPANSION:,} "
+                            "values; write the values out instead")
+        return anchor.value, anchor.size
+
+    def _scalar(self, event: ScalarEvent) -> object:
+        tag = event.tag
+        if tag is None and event.implicit[0]:
+            return None if event.value in NULL_WORDS else PlainStr(event.value)
+        _check_tag(event, STR_TAG)
+        return event.value  # quoted, or tagged `!` / `!!str`: text, whatever it looks like
+
+    def _sequence(self, items: list[object], loc: Loc) -> int:
+        size = 0
+        while True:
+            event = self.next_event()
+            if isinstance(event, SequenceEndEvent):
+                return size
+            value, n = self.node(event, (*loc, len(items)))
+            items.append(value)
+            size += n
+
+    def _mapping(self, out: dict[str, object], loc: Loc) -> int:
+        size = 0
+        first_seen: dict[str, int] = {}
+        while True:
+            event = self.next_event()
+            if isinstance(event, MappingEndEvent):
+                return size
+            name = self._key(event)
+            at = _pos(event)
+            value_event = self.next_event()
             if name == "<<":
-                raise _Fail(*_pos(key_node), "merge keys ('<<') are not supported")
-            if name in first_seen:
-                line, _ = first_seen[name]
-                self.problems.append(
-                    (*_pos(key_node),
-                     f"duplicate key '{name}' (first given on line {line}); "
-                     "only one value can be kept, so merge them")
-                )
+                raise _Fail(at, "merge keys ('<<') are not supported; write the keys out")
+            if not name.strip():
+                self.problems.append((at, "a key is missing before ':'"))
+                self._skip(value_event, (*loc, ""))
                 continue
-            first_seen[name] = _pos(key_node)
-            self.smap.keys[(*loc, name)] = _pos(key_node)
-            out[name] = self.build(value_node, (*loc, name), in_alias)
-        return out
+            if name in first_seen:
+                self.problems.append((at, f"duplicate key {shown(name)} (first given on line "
+                                          f"{first_seen[name]}); only one value can be kept, "
+                                          "so merge them"))
+                self._skip(value_event, (*loc, name, "(duplicate)"))
+                continue
+            first_seen[name] = at[0]
+            self.smap.keys[(*loc, name)] = at
+            out[name], n = self.node(value_event, (*loc, name))
+            size += n
+
+    def _skip(self, event: Event, loc: Loc) -> None:
+        """Read a value that is already reported and will not be kept."""
+        self.node(event, loc)
+        for place in [p for p in self.placeholders if p[: len(loc)] == loc]:
+            del self.placeholders[place]
+
+    def _key(self, event: Event) -> str:
+        if isinstance(event, ScalarEvent):
+            _check_tag(event, STR_TAG)
+            return "" if event.implicit[0] and event.value in NULL_WORDS else event.value
+        raise _Fail(_pos(event), "a key must be plain text, not a list, a mapping or an alias")
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset."""
+    before = raw[:offset]
+    start = before.rfind(b"\n") + 1
+    return before.count(b"\n") + 1, len(before[start:].decode("utf-8", "replace")) + 1
 
 
 def _decode(raw: bytes, path: str) -> str | Problem:
     boms = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
     if raw.startswith(boms):
-        return Problem(path, 1, 1, "file starts with a byte order mark (BOM); save it as UTF-8 "
-                                   "without BOM")
+        return Problem(path, 1, 1, "the file starts with a byte order mark (BOM); save it as "
+                                   "UTF-8 without BOM")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        return Problem(path, line, column,
+        return Problem(path, *_line_col(raw, exc.start),
                        f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8")
+
+
+_OPENERS = {
+    "quoted scalar": "the quoted text",
+    "flow sequence": "the '[' list",
+    "flow mapping": "the '{' mapping",
+}
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, path: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = exc.problem or "invalid YAML"
+    if "end of stream" in what and exc.context_mark is not None:
+        # The end of the file is where the parser gave up, not what the analyst must fix: point
+        # at what was left open (a quote, a bracket) instead.
+        start = exc.context_mark
+        context = exc.context or ""
+        opened = next((name for key, name in _OPENERS.items() if key in context), "something")
+        return Problem(path, start.line + 1, start.column + 1,
+                       f"YAML syntax error: {opened} that starts here is never closed")
+    if exc.context:
+        where = exc.context_mark
+        same = where is None or where.line + 1 == line
+        what += f" ({exc.context})" if same else f" ({exc.context} on line {where.line + 1})"
+    if "\\t" in what:
+        what += "; indent with spaces, not tabs"
+    return Problem(path, line, column, f"YAML syntax error: {what}")
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, raw: bytes, path: str) -> Problem:
+    # libyaml reads the UTF-8 bytes, so its position is a byte offset into `raw`.
+    line, column = _line_col(raw, exc.position)
+    char = exc.character
+    code = f"U+{char:04X}" if isinstance(char, int) else "here"
+    return Problem(path, line, column,
+                   f"the character {code} (a control character) is not allowed in YAML; remove it")
 
 
 def parse(raw: bytes, path: str) -> Parsed:
     """Parse one briefing file's bytes. Never raises for bad input: problems are returned."""
     smap = SourceMap()
+
+    def alone(line: int, column: int, message: str) -> Parsed:
+        return Parsed(None, smap, [Problem(path, line, column, message)])
+
     if len(raw) > MAX_BYTES:
-        return Parsed(None, smap, [Problem(path, 1, 1, f"file is larger than {MAX_BYTES:,} bytes")])
+        return alone(1, 1, f"the file is larger than {MAX_BYTES:,} bytes")
     text = _decode(raw, path)
     if isinstance(text, Problem):
         return Parsed(None, smap, [text])
     try:
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        if "expected a single document" in (exc.context or ""):
-            what = "more than one YAML document in the file; a briefing is one document"
-        return Parsed(None, smap, [Problem(path, line, column, f"YAML syntax error: {what}")])
-    except yaml.YAMLError as exc:  # e.g. control characters the reader refuses
-        return Parsed(None, smap, [Problem(path, 1, 1, f"YAML error: {exc}")])
-    if root is None:
-        return Parsed(None, smap, [Problem(path, 1, 1, "file is empty; a briefing is a mapping "
-                                                       "of keys such as 'title' and 'date'")])
-    if not isinstance(root, MappingNode):
-        what = "a list" if isinstance(root, SequenceNode) else "a single value"
-        return Parsed(None, smap, [Problem(path, *_pos(root),
-                                           f"the top level must be a mapping of keys, not {what}")])
-    builder = _Builder(smap)
+        parser = _Parser(text)
+    except yaml.reader.ReaderError as exc:
+        return Parsed(None, smap, [_reader_problem(exc, raw, path)])
+    builder = _Builder(parser.get_event, smap, text)
     try:
-        data = builder.build(root, ())
+        try:
+            parser.get_event()  # stream start
+            event = parser.get_event()
+            if isinstance(event, StreamEndEvent):
+                what = "is empty" if not text.strip() else "holds only comments"
+                return alone(1, 1, f"the file {what}; {EMPTY_HINT}")
+            assert isinstance(event, DocumentStartEvent)
+            root_event = parser.get_event()
+            if isinstance(root_event, ScalarEvent) and root_event.tag is None \
+                    and root_event.implicit[0] and root_event.value in NULL_WORDS:
+                return alone(*_pos(root_event), f"the document is empty; {EMPTY_HINT}")
+            if not isinstance(root_event, MappingStartEvent):
+                what = "a list" if isinstance(root_event, SequenceStartEvent) else "a single value"
+                return alone(*_pos(root_event),
+                             f"the top level must be a mapping of keys, not {what}")
+            data, _ = builder.node(root_event, ())
+            parser.get_event()  # document end
+            event = parser.get_event()
+            if isinstance(event, DocumentStartEvent):
+                return alone(*_pos(event), "a second YAML document starts here; a briefing "
+                                           "file holds one document (remove the '---')")
+        finally:
+            parser.dispose()
     except _Fail as fail:
-        return Parsed(None, smap, [Problem(path, fail.line, fail.column, fail.message)])
-    except RecursionError:
-        return Parsed(None, smap, [Problem(path, 1, 1, "the document nests too deeply")])
-    problems = [Problem(path, line, col, msg) for line, col, msg in builder.problems]
+        return alone(*fail.at, fail.message)
+    except yaml.reader.ReaderError as exc:
+        return Parsed(None, smap, [_reader_problem(exc, raw, path)])
+    except yaml.MarkedYAMLError as exc:
+        return Parsed(None, smap, [_syntax_problem(exc, path)])
+    except yaml.YAMLError:  # pragma: no cover - libyaml reports everything with a mark
+        return alone(1, 1, "YAML syntax error")
     assert isinstance(data, dict)
-    return Parsed(data, smap, problems)
+    problems = [Problem(path, line, col, msg) for (line, col), msg in builder.problems]
+    return Parsed(data, smap, problems, builder.placeholders)

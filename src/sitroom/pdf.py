@@ -1,0 +1,489 @@
+"""One briefing -> one PDF situation report. The only module that imports WeasyPrint.
+
+Layout lives in `templates/pdf/` (a Jinja template and a paged-media stylesheet); this module
+adds what a template cannot promise by itself:
+
+- Closed: WeasyPrint reads only files under `templates/pdf/` and `templates/shared/` (symlinks
+  and `..` resolved) and `data:` URIs. Any other URL is refused and fails the render, so no
+  template or briefing can make a build read `/etc/passwd` or call a server. Attachments are
+  dropped whatever the HTML says.
+- Same fonts everywhere: WeasyPrint gets a font configuration holding only the fonts that
+  print.css declares from `templates/pdf/fonts/`, never the machine's fonts, so there is no
+  fallback; a character those fonts lack is reported with the briefing field it came from
+  before anything is laid out, and any font in the output that is not a shipped file fails.
+- Strict: a WeasyPrint warning or error (bad CSS, a missing glyph, an unreadable asset) fails
+  the render; a degraded PDF is never published.
+- Reproducible: no clock and no randomness reach the file. Dates in the metadata come from the
+  briefing and the PDF /ID is a digest of the content, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import cffi
+import jinja2
+import pydyf
+from fontTools.ttLib import TTFont
+from pydantic import BaseModel
+from weasyprint import HTML
+from weasyprint.text.ffi import ffi as wp_ffi
+from weasyprint.text.ffi import fontconfig, gobject, pangoft2
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
+
+from . import __version__
+from .models import Briefing, Location
+from .problems import Loc
+from .render import make_env
+
+if TYPE_CHECKING:
+    from .pdfbuild import PrintLinks
+
+TEMPLATE = "pdf/briefing.html.j2"
+STYLESHEET_DIR = "pdf"  # base of relative URLs in the template: print.css, fonts/
+ASSET_DIRS = ("pdf", "shared")  # the only folders WeasyPrint may read from
+FONT_DIR = "pdf/fonts"
+FONT_SUFFIXES = (".ttf", ".otf")
+PAPERS = {"A4": "A4", "Letter": "letter"}  # option value -> CSS page size
+VARIANTS = ("pdf/a-3u", "pdf/ua-1")
+
+class PdfRenderError(Exception):
+    """The PDF of one briefing cannot be made. `loc` points into the briefing when the cause is
+    a field of it (e.g. a character no shipped font has)."""
+
+    def __init__(self, message: str, loc: Loc | None = None):
+        super().__init__(message, loc)
+        self.message = message
+        self.loc = loc
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- print HTML --------------------------------------------------------------------------------
+
+_env_lock = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _env(templates: Path) -> jinja2.Environment:
+    env = make_env(templates)
+    # The print template sees pdf/ and shared/ only: the folders the PDF cache key covers.
+    env.loader = jinja2.PrefixLoader(
+        {name: jinja2.FileSystemLoader(str(templates / name)) for name in ASSET_DIRS})
+    env.filters.update(
+        figure=format_figure,
+        coordinates=format_coordinates,
+        text_dir=text_direction,
+        script_lang=script_language,
+        keyword=as_keyword,
+    )
+    return env
+
+
+def print_html(
+    briefing: Briefing, links: PrintLinks, *, templates: Path, paper: str = "A4"
+) -> str:
+    """The print HTML of a briefing: what WeasyPrint lays out, as a string."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    with _env_lock:
+        env = _env(templates.resolve())
+    modified = max([briefing.date, *(change.date for change in briefing.changes)])
+    return env.get_template(TEMPLATE).render(
+        b=briefing,
+        links=links,
+        numbered_risks=list(enumerate(briefing.risks_by_score, start=1)),
+        source_no={source.id: n for n, source in enumerate(briefing.sources, start=1)},
+        page_size=PAPERS[paper],
+        modified=modified,
+        version=__version__,
+    )
+
+
+def as_keyword(text: str) -> str:
+    """A PDF keyword: readers split Keywords at commas, so `Palestine, State of` becomes
+    `State of Palestine`."""
+    head, sep, tail = text.partition(", ")
+    text = f"{tail} {head}" if sep else text
+    return " ".join(text.replace(",", " ").split())
+
+
+def format_figure(value: int | float | str) -> str:
+    """2500 -> 2,500 and 3.0 -> 3; text stays as the analyst wrote it."""
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return f"{value:,}"
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    text = f"{abs(value):.5f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}° {positive if value >= 0 else negative}"
+
+
+def format_coordinates(location: Location) -> str:
+    """33.8, 42.44 -> `33.80° N, 42.44° E`: unambiguous on paper, unlike a signed pair."""
+    if location.lat is None or location.lon is None:
+        return ""
+    return f"{_degrees(location.lat, 'N', 'S')}, {_degrees(location.lon, 'E', 'W')}"
+
+
+def text_direction(text: str) -> str:
+    """`rtl` or `ltr` from the first strong character (the HTML dir="auto" rule), else ''."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return ""
+
+
+_PERSIAN_LETTERS = frozenset("پچژگکی")  # in Persian, not in Arabic
+
+
+def script_language(text: str) -> str:
+    """A BCP 47 tag for a name in Hebrew or Arabic script, for shaping and PDF tagging.
+
+    Arabic script is tagged Persian when it uses letters Arabic does not have; the script alone
+    cannot tell Persian from Dari or Urdu, and `fa` shapes all of them correctly."""
+    if any("\u0590" <= c <= "\u05ff" or "\ufb1d" <= c <= "\ufb4f" for c in text):
+        return "he"
+    if any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f" or "\u08a0" <= c <= "\u08ff"
+           or "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufeff" for c in text):
+        return "fa" if _PERSIAN_LETTERS.intersection(text) else "ar"
+    return ""
+
+
+# --- fonts -------------------------------------------------------------------------------------
+
+
+def font_files(templates: Path) -> list[Path]:
+    folder = templates / FONT_DIR
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FONT_SUFFIXES) \
+        if folder.is_dir() else []
+
+
+@lru_cache(maxsize=32)
+def _cmap(path: str, _mtime_ns: int, _size: int) -> frozenset[int]:
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+@lru_cache(maxsize=32)
+def _file_digest(path: str, _mtime_ns: int, _size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _stat_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+def covered_codepoints(templates: Path) -> frozenset[int]:
+    """Every character some shipped font has a glyph for."""
+    covered: set[int] = set()
+    for path in font_files(templates):
+        covered |= _cmap(*_stat_key(path))
+    return frozenset(covered)
+
+
+def _needs_glyph(char: str) -> bool:
+    # Controls, format characters (bidi isolates, joiners, soft hyphen) and variation selectors
+    # are never drawn: shaping consumes them.
+    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        return False
+    code = ord(char)
+    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: everything in <body>, nothing from <head>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("head", "style", "script"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "script") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Every text value of a briefing with its place, `x_` extensions included."""
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if name == "x_":
+                for key, value in node.x_.items():  # type: ignore[attr-defined]
+                    yield from _strings(value, (*loc, key))
+            else:
+                yield from _strings(getattr(node, name), (*loc, name))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*loc, str(key)))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*loc, index))
+    elif isinstance(node, str):
+        yield loc, node
+
+
+def check_glyphs(briefing: Briefing, html: str, templates: Path) -> None:
+    """Fail, naming the field, when the page would need a glyph no shipped font has."""
+    covered = covered_codepoints(templates)
+    missing = sorted({c for c in visible_text(html) if _needs_glyph(c) and ord(c) not in covered})
+    if not missing:
+        return
+    where: dict[str, Loc] = {}
+    for loc, text in _strings(briefing, ()):
+        for char in set(text).intersection(missing):
+            where.setdefault(char, loc)
+    shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing[:8])
+    if len(missing) > 8:
+        shown += f" and {len(missing) - 8} more"
+    first = next((where[c] for c in missing if c in where), None)
+    raise PdfRenderError(
+        f"{len(missing)} character{'s' if len(missing) != 1 else ''} {shown} "
+        f"{'are' if len(missing) != 1 else 'is'} in none of the PDF fonts "
+        f"({templates / FONT_DIR}); write the text in another script or add a font that has "
+        "them to that folder and to print.css",
+        first,
+    )
+
+
+class _FcConfig:
+    """`FcConfigCreate`, which WeasyPrint does not declare: an empty fontconfig configuration,
+    with no system font folders and no substitution rules."""
+
+    _lock = threading.Lock()
+    _lib: Any = None
+    _ffi = cffi.FFI()
+    _ffi.cdef("typedef struct _FcConfig FcConfig; FcConfig * FcConfigCreate (void);")
+    _NAMES = ("libfontconfig.so.1", "libfontconfig-1", "fontconfig-1", "fontconfig",
+              "libfontconfig.1.dylib", "libfontconfig-1.dll")
+
+    @classmethod
+    def create(cls) -> Any:
+        with cls._lock:
+            if cls._lib is None:
+                errors = []
+                for name in cls._NAMES:
+                    try:
+                        cls._lib = cls._ffi.dlopen(name)
+                        break
+                    except OSError as exc:
+                        errors.append(str(exc))
+                else:
+                    raise PdfRenderError("cannot load fontconfig: " + "; ".join(errors))
+        raw = cls._lib.FcConfigCreate()
+        if raw == cls._ffi.NULL:
+            raise PdfRenderError("fontconfig could not create a configuration")
+        return wp_ffi.cast("FcConfig *", int(cls._ffi.cast("uintptr_t", raw)))
+
+
+class ShippedFontsOnly(FontConfiguration):
+    """A WeasyPrint font configuration holding the shipped fonts and nothing else: no system
+    font, so Pango has nothing else to fall back to. Fonts the stylesheet loads with @font-face
+    join them; the shipped files are added up front so that layout never meets an empty
+    configuration (Pango crashes on one), whatever a template does."""
+
+    def __init__(self, files: list[Path]) -> None:
+        if not files:
+            raise PdfRenderError("no fonts to render with: the PDF fonts folder is empty")
+        # Mirrors FontConfiguration.__init__ (WeasyPrint 62-70) with an empty configuration in
+        # place of the system one (FcInitLoadConfigAndFonts).
+        self._folder = None
+        self._config = _FcConfig.create()
+        for path in files:
+            if not fontconfig.FcConfigAppFontAddFile(self._config, str(path).encode()):
+                fontconfig.FcConfigDestroy(self._config)
+                raise PdfRenderError(f"{path} is not a font file fontconfig can read")
+        self.font_map = wp_ffi.gc(pangoft2.pango_ft2_font_map_new(), gobject.g_object_unref)
+        pangoft2.pango_fc_font_map_set_config(
+            wp_ffi.cast("PangoFcFontMap *", self.font_map), self._config)
+        fontconfig.FcConfigDestroy(self._config)  # the font map keeps its own reference
+        self.strut_layouts: dict[Any, Any] = {}
+        self.font_features: dict[Any, Any] = {}
+
+    def loaded_files(self) -> tuple[int, list[str]]:
+        """(number of system fonts, files of the fonts added by @font-face rules)."""
+        system = fontconfig.FcConfigGetFonts(self._config, 0)  # FcSetSystem
+        added = fontconfig.FcConfigGetFonts(self._config, 1)  # FcSetApplication
+        files = []
+        if added != wp_ffi.NULL:
+            value = wp_ffi.new("FcChar8 **")
+            for i in range(added.nfont):
+                if fontconfig.FcPatternGetString(added.fonts[i], b"file", 0, value) == 0:
+                    files.append(wp_ffi.string(value[0]).decode())
+        return (0 if system == wp_ffi.NULL else system.nfont), files
+
+
+# --- resources ---------------------------------------------------------------------------------
+
+
+def asset_roots(templates: Path) -> tuple[Path, ...]:
+    return tuple((templates / name).resolve() for name in ASSET_DIRS)
+
+
+class AssetFetcher(URLFetcher):
+    """WeasyPrint's only way to read anything: project assets and data: URIs, nothing else.
+
+    A refusal is fatal (fail_on_errors), and remembered so the caller can name the URL."""
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True)
+        self._roots = roots
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file" and parts.netloc in ("", "localhost"):
+            path = self._asset(url2pathname(parts.path))
+            if path is not None:
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
+        self.refused.append(url)
+        raise PermissionError(f"not a project asset: {url}")
+
+    def _asset(self, name: str) -> Path | None:
+        try:
+            path = Path(name).resolve(strict=True)  # symlinks and .. resolved first
+        except (OSError, RuntimeError):
+            return None
+        if path.is_file() and any(path.is_relative_to(root) for root in self._roots):
+            return path
+        return None
+
+
+# --- WeasyPrint --------------------------------------------------------------------------------
+
+
+class _ThreadRecords(logging.Handler):
+    def __init__(self, thread: int):
+        super().__init__(logging.WARNING)
+        self.thread = thread
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.records.append(record)
+
+
+@contextmanager
+def _weasyprint_problems() -> Iterator[list[logging.LogRecord]]:
+    """Collect WeasyPrint's warnings and errors in this thread: they are failures for us."""
+    handler = _ThreadRecords(threading.get_ident())
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+def _finish(document: Any, pdf: pydyf.PDF) -> None:
+    # Viewers show the briefing title, not the file name (required by PDF/UA, right for all).
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": b"true"})
+
+
+def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> bytes:
+    """Lay out print HTML (from `print_html`) and return the PDF bytes."""
+    if variant is not None and variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+    templates = templates.resolve()
+    fetcher = AssetFetcher(asset_roots(templates))
+    fonts = ShippedFontsOnly(font_files(templates))
+    options: dict[str, Any] = {
+        "pdf_variant": variant,
+        "pdf_tags": variant == "pdf/ua-1",
+        "pdf_identifier": True,  # md5 of the content: stable, unlike a random id
+        "attachments": [],
+    }
+    with _weasyprint_problems() as captured:
+        try:
+            document = HTML(
+                string=html,
+                base_url=path2url(str(templates / STYLESHEET_DIR) + "/"),
+                url_fetcher=fetcher,
+            ).render(font_config=fonts, **options)
+            # <link rel=attachment> cannot come from a briefing (its HTML is escaped); this
+            # makes sure no template can add one either.
+            document.metadata.attachments = []
+            pdf = document.write_pdf(finisher=_finish, **options)
+        except FatalURLFetchingError as exc:
+            refused = fetcher.refused[-1] if fetcher.refused else str(exc)
+            raise PdfRenderError(
+                f"the print template asked for {refused}; the PDF may only use files under "
+                f"{' and '.join(str(r) for r in asset_roots(templates))} and data: URIs"
+            ) from None
+    problems = [r.getMessage() for r in captured]
+    if fetcher.refused:
+        problems += [f"refused to load {url}" for url in fetcher.refused]
+    if problems:
+        raise PdfRenderError("WeasyPrint: " + "; ".join(dict.fromkeys(problems)))
+    _check_fonts(fonts, templates)
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def _check_fonts(fonts: ShippedFontsOnly, templates: Path) -> None:
+    """The configuration the PDF was laid out with held no system font, and every font in it
+    is, byte for byte, a file of templates/pdf/fonts/."""
+    shipped = {_file_digest(*_stat_key(p)) for p in font_files(templates)}
+    system, loaded = fonts.loaded_files()
+    if system:
+        raise PdfRenderError(f"the PDF renderer saw {system} system fonts; it must see none")
+    for path in loaded:
+        if _file_digest(*_stat_key(Path(path))) not in shipped:
+            raise PdfRenderError(
+                f"the print stylesheet loads a font that is not in {templates / FONT_DIR}")
+
+
+def render_briefing(
+    briefing: Briefing,
+    links: PrintLinks,
+    *,
+    templates: Path,
+    paper: str = "A4",
+    variant: str | None = None,
+) -> bytes:
+    """The PDF of one briefing, as bytes."""
+    html = print_html(briefing, links, templates=templates, paper=paper)
+    check_glyphs(briefing, html, templates)
+    return render_pdf(html, templates=templates, variant=variant)

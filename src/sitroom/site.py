@@ -1,0 +1,472 @@
+"""The site as data: a checked, already filtered corpus -> `(path, markdown)` pages.
+
+Pure: no MkDocs, no file writes. The MkDocs plugin hands these pages to MkDocs as virtual files;
+tests read them directly. Every page is rendered through the Jinja templates in
+`templates/site/` with the shared environment (autoescape on, undefined variables are errors).
+
+Pages are Markdown made of fixed `##` section headings (so MkDocs builds the table of contents)
+and HTML blocks (so briefing text, which is untrusted, is rendered by the project's safe Markdown
+renderer and escaped by Jinja, never by MkDocs' permissive one). Links between pages are
+computed here as relative URLs, because MkDocs does not rewrite links inside HTML blocks.
+
+Handling: the corpus passed in must already be `Corpus.select(...)`-ed. This module only ever
+follows references through that corpus (`corpus.get`), so an excluded briefing cannot leak in
+through `related`, `supersedes` or an actor's appearances.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import traceback
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markupsafe import Markup, escape
+
+from . import markdown as safe_markdown
+from .corpus import Corpus, Group
+from .models import Actor, Briefing, EventDate, Risk, slugify
+from .render import make_env
+from .vocab import TLP
+
+# TLP 2.0 (FIRST) summary definitions, shown as the label's tooltip and under the label.
+TLP_MEANING: dict[TLP, str] = {
+    TLP.CLEAR: "Recipients can spread this to the world; there is no limit on disclosure.",
+    TLP.GREEN: "Limited disclosure: recipients can spread this within their community.",
+    TLP.AMBER: "Limited disclosure: recipients can only spread this on a need-to-know basis "
+    "within their organization and its clients.",
+    TLP.AMBER_STRICT: "Limited disclosure: restricted to participants' organization only.",
+    TLP.RED: "For the eyes and ears of individual recipients only; no further disclosure.",
+}
+
+RED_REFUSED = (
+    "max_tlp: RED is never published to a site (TLP 2.0: for the eyes and ears of individual "
+    "recipients only); use CLEAR, GREEN, AMBER or AMBER+STRICT"
+)
+
+
+def parse_max_tlp(value: str) -> TLP:
+    """A site's maximum marking; ValueError with a reader's message otherwise. RED is refused:
+    a site has readers, not individually named recipients."""
+    try:
+        level = TLP.parse(value)
+    except ValueError:
+        raise ValueError(
+            f"max_tlp: '{value}' is not a TLP 2.0 marking; use CLEAR, GREEN, AMBER or "
+            "AMBER+STRICT"
+        ) from None
+    if level is TLP.RED:
+        raise ValueError(RED_REFUSED)
+    return level
+
+
+# Search ranking (Material's front matter `search: boost:`): a reader searching for a name or
+# a place wants the briefing itself first, the pages that merely list it after. Actor pages
+# count as listings: their short sections would otherwise outrank the briefings they list.
+BOOST_BRIEFING = 2.0
+BOOST_LISTING = 0.5
+
+HOME = "index.md"
+SECTIONS = {
+    "archive": "archive/index.md",
+    "briefings": "briefings/index.md",
+    "risks": "risks/index.md",
+    "actors": "actors/index.md",
+    "regions": "regions/index.md",
+    "countries": "countries/index.md",
+    "tags": "tags/index.md",
+}
+
+
+def briefing_path(briefing_id: str) -> str:
+    return f"briefings/{briefing_id}/index.md"
+
+
+def actor_path(actor_id: str) -> str:
+    return f"actors/{actor_id}/index.md"
+
+
+def region_path(slug: str) -> str:
+    return f"regions/{slug}/index.md"
+
+
+def country_path(code: str) -> str:
+    return f"countries/{code.lower()}/index.md"
+
+
+def tag_path(tag: str) -> str:
+    return f"tags/{tag}/index.md"
+
+
+def region_slug(name: str) -> str:
+    """The URL key of a region, as the corpus indexes it."""
+    return slugify(name) or "region"
+
+
+def pdf_path(briefing_id: str) -> str:
+    """Where the PDF of a briefing is published, relative to the site root."""
+    return f"pdf/{briefing_id}.pdf"
+
+
+def page_url(src: str, directory_urls: bool = True) -> str:
+    """The URL MkDocs gives the page `src` (every generated page is an `index.md`)."""
+    if not src.endswith("index.md"):
+        raise ValueError(f"not a generated page path: {src}")
+    base = src[: -len("index.md")]
+    return base if directory_urls else base + "index.html"
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    site_name: str = "Briefings"
+    directory_urls: bool = True
+    pdf: bool = True  # link the PDF of each briefing (only when PDFs are built)
+    feeds: bool = True  # link feed.xml and feed.json (only when they are built)
+    latest: int = 20  # briefings on the home page
+    risk_window_days: int = 90  # risk register: current briefings this close to the newest
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # MkDocs src_uri, e.g. "briefings/<id>/index.md"
+    markdown: str
+    in_nav: bool  # section index pages may be in the nav; item pages are reached via listings
+    tlp: TLP  # the highest marking of anything shown on the page
+
+
+class SiteError(Exception):
+    """A template failed; the message names the template and line."""
+
+
+class Links:
+    """Relative links from one page, valid whether or not MkDocs uses directory URLs."""
+
+    def __init__(self, here: str, directory_urls: bool) -> None:
+        self.here = here
+        self.directory_urls = directory_urls
+        self._dir = posixpath.dirname(page_url(here, directory_urls)) or "."
+
+    def _to(self, target: str) -> str:
+        is_page = target.endswith(".md")
+        url = page_url(target, self.directory_urls) if is_page else target
+        rel = posixpath.relpath(url or ".", self._dir)
+        if is_page and self.directory_urls:
+            return "./" if rel == "." else rel + "/"
+        return rel
+
+    def home(self) -> str:
+        return self._to(HOME)
+
+    def section(self, name: str) -> str:
+        return self._to(SECTIONS[name])
+
+    def briefing(self, briefing_id: str) -> str:
+        return self._to(briefing_path(briefing_id))
+
+    def pdf(self, briefing_id: str) -> str:
+        return self._to(pdf_path(briefing_id))
+
+    def file(self, path: str) -> str:
+        """Any other file of the site, by its path from the site root (e.g. `feed.xml`)."""
+        return self._to(path)
+
+    def actor(self, actor_id: str) -> str:
+        return self._to(actor_path(actor_id))
+
+    def region(self, slug: str) -> str:
+        return self._to(region_path(slug))
+
+    def country(self, code: str) -> str:
+        return self._to(country_path(code))
+
+    def tag(self, tag: str) -> str:
+        return self._to(tag_path(tag))
+
+
+# --- small presentation helpers (also Jinja filters) -------------------------------------------
+
+
+def event_date(value: EventDate) -> str:
+    """`2023-10` -> `October 2023`; a full date as the `date` filter writes it."""
+    if value.day is None:
+        return f"{value.first_day:%B %Y}"
+    return f"{value.day} {value.first_day:%B %Y}"
+
+
+def number(value: object) -> str:
+    """Key figure values: 2500 -> `2,500`; text stays as the analyst wrote it."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,}"
+    return str(value)
+
+
+def coordinate(value: float, positive: str, negative: str) -> str:
+    """33.8, "N", "S" -> `33.8° N`: as precise as the analyst wrote, no trailing zeros."""
+    text = f"{abs(value):.5f}".rstrip("0").rstrip(".")
+    return f"{text}° {positive if value >= 0 else negative}"
+
+
+def label(word: str) -> str:
+    """`non-state-armed-group` -> `non-state armed group` (vocabulary words shown to readers)."""
+    return word.replace("non-state-", "non\u2011state ").replace("-", " ").replace("\u2011", "-")
+
+
+def plain_text(markdown_text: str | None, limit: int | None = None) -> str:
+    """Markdown -> plain text (for meta descriptions and feeds' summaries)."""
+    text = " ".join(Markup(safe_markdown.render(markdown_text)).striptags().split())
+    if limit is not None and len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def first_paragraph(markdown_text: str) -> str:
+    """The first paragraph of a Markdown field: the opening lines a listing shows."""
+    for block in re.split(r"\n\s*\n", markdown_text.strip()):
+        if block.strip():
+            return block
+    return ""
+
+
+# A native name's script says which language it is most likely in; the actor's country settles
+# scripts shared by several languages. Unknown -> no `lang` (dir="auto" still sets direction).
+_SCRIPT_LANG: dict[str, str] = {
+    "HEBREW": "he",
+    "GREEK": "el",
+    "ARMENIAN": "hy",
+    "GEORGIAN": "ka",
+    "THAI": "th",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "ETHIOPIC": "am",
+    "BENGALI": "bn",
+    "KHMER": "km",
+    "MYANMAR": "my",
+    "SINHALA": "si",
+    "TAMIL": "ta",
+}
+_BY_COUNTRY: dict[str, dict[str, str]] = {
+    "ARABIC": {"IR": "fa", "AF": "fa", "PK": "ur", "": "ar"},
+    "CYRILLIC": {"RU": "ru", "BY": "be", "UA": "uk", "BG": "bg", "RS": "sr", "MK": "mk",
+                 "KZ": "kk", "KG": "ky", "MN": "mn", "TJ": "tg"},
+    "CJK": {"CN": "zh", "TW": "zh", "HK": "zh", "SG": "zh", "JP": "ja", "": "zh"},
+    "DEVANAGARI": {"NP": "ne", "IN": "hi", "": "hi"},
+}
+
+
+def _script(text: str) -> str | None:
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        if name.startswith("LATIN"):
+            return None
+        if name.startswith("CJK"):
+            return "CJK"
+        return name.split(" ", 1)[0]
+    return None
+
+
+def native_lang(actor: Actor) -> str:
+    """A BCP 47 tag for the actor's native name, or "" when its language is not clear."""
+    if not actor.native_name:
+        return ""
+    script = _script(actor.native_name)
+    if script is None:
+        return ""
+    if script in _SCRIPT_LANG:
+        return _SCRIPT_LANG[script]
+    choices = _BY_COUNTRY.get(script, {})
+    return choices.get(actor.country or "", choices.get("", ""))
+
+
+# --- the site ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Site:
+    corpus: Corpus
+    options: SiteOptions
+    env: jinja2.Environment
+    pages: list[Page] = field(default_factory=list)
+
+    def render(self, template: str, path: str, *, title: str, boost: float, in_nav: bool,
+               tlp: TLP, description: str | None = None, hide: tuple[str, ...] = (),
+               **context: Any) -> None:
+        links = Links(path, self.options.directory_urls)
+        try:
+            body = self.env.get_template(template).render(
+                link=links, site=self.options, corpus=self.corpus, page_tlp=tlp,
+                superseded_by=self.superseded_by, **context,
+            )
+        except jinja2.TemplateError as exc:
+            raise SiteError(_template_error(exc)) from None
+        # Pages outside the nav have an empty navigation sidebar: give its room to the content.
+        hide = (*hide, *(() if in_nav else ("navigation",)))
+        self.pages.append(Page(path, _front_matter(title, boost, description, hide) + body,
+                               in_nav, tlp))
+
+    def superseded_by(self, briefing: Briefing) -> Briefing | None:
+        newer = self.corpus.superseded_by.get(briefing.id)
+        return self.corpus.get(newer) if newer else None
+
+
+def _front_matter(title: str, boost: float, description: str | None,
+                  hide: tuple[str, ...]) -> str:
+    # MkDocs and Material print `title` and `description` into the HTML unescaped (the theme's
+    # Jinja has no autoescape), so they go in HTML-escaped; readers see the original text.
+    meta: dict[str, Any] = {"title": str(escape(title))}
+    if description:
+        meta["description"] = str(escape(description))
+    meta["search"] = {"boost": boost}
+    if hide:
+        meta["hide"] = list(hide)
+    dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    return f"---\n{dumped}---\n\n"
+
+
+def _template_error(exc: jinja2.TemplateError) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        return f"{where}: template error: {exc.message}"
+    # Jinja rewrites tracebacks so template frames carry the template file and line.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
+    return f"{where}template error: {exc}"
+
+
+def _max_tlp(briefings: Iterable[Briefing]) -> TLP:
+    return max((b.tlp for b in briefings), default=TLP.CLEAR)
+
+
+def make_site_env(templates: Path) -> jinja2.Environment:
+    env = make_env(templates)
+    env.filters.update(event_date=event_date, number=number, label=label, coordinate=coordinate,
+                       native_lang=native_lang, first_paragraph=first_paragraph)
+    env.globals.update(TLP_MEANING=TLP_MEANING)
+    return env
+
+
+def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = None) -> list[Page]:
+    """Every page of the site, in a stable order. Raises SiteError when a template fails."""
+    options = options or SiteOptions()
+    site = _Site(corpus, options, make_site_env(templates))
+    briefings = corpus.briefings
+    everything = _max_tlp(briefings)
+
+    latest = briefings[: options.latest]
+    site.render("site/home.md.j2", HOME, title="Latest briefings", boost=BOOST_LISTING,
+                in_nav=True, tlp=_max_tlp(latest), hide=("toc",), latest=latest)
+    site.render("site/archive.md.j2", SECTIONS["archive"], title="Archive", boost=BOOST_LISTING,
+                in_nav=True, tlp=everything, months=_by_month(briefings))
+    site.render("site/briefings.md.j2", SECTIONS["briefings"], title="All briefings",
+                boost=BOOST_LISTING, in_nav=True, tlp=everything, hide=("toc",),
+                briefings=briefings)
+
+    current = current_briefings(corpus, options.risk_window_days)
+    register = risk_register(current)
+    site.render("site/risks.md.j2", SECTIONS["risks"], title="Risk register",
+                boost=BOOST_LISTING, in_nav=True, tlp=_max_tlp(current),
+                hide=("navigation",), register=register,
+                numbered=[(row.number, row.risk) for row in register],
+                window=options.risk_window_days)
+
+    for b in briefings:
+        _render_briefing(site, b)
+
+    site.render("site/actors.md.j2", SECTIONS["actors"], title="Actors", boost=BOOST_LISTING,
+                in_nav=True, tlp=everything, hide=("toc",), actors=list(corpus.actors.values()))
+    for entry in corpus.actors.values():
+        shown = [a.briefing for a in entry.appearances]
+        site.render("site/actor.md.j2", actor_path(entry.id), title=entry.name,
+                    boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(shown), entry=entry,
+                    kind=entry.latest.kind, affiliations=_distinct(
+                        a.actor.affiliation for a in entry.appearances),
+                    countries=_distinct(a.actor.country for a in entry.appearances))
+
+    groups: list[tuple[str, str, dict[str, Group], Callable[[str], str]]] = [
+        ("regions", "Regions", corpus.regions, region_path),
+        ("countries", "Countries", corpus.countries, country_path),
+        ("tags", "Tags", corpus.tags, tag_path),
+    ]
+    for section, heading, by_slug, path_of in groups:
+        site.render("site/groups.md.j2", SECTIONS[section], title=heading,
+                    boost=BOOST_LISTING, in_nav=True, tlp=everything, hide=("toc",),
+                    section=section,
+                    heading=heading, groups=list(by_slug.values()))
+        for group in by_slug.values():
+            site.render("site/group.md.j2", path_of(group.slug), title=_group_title(section, group),
+                        boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(group.briefings),
+                        hide=("toc",),
+                        section=section, group=group)
+    return site.pages
+
+
+def _group_title(section: str, group: Group) -> str:
+    return f"#{group.name}" if section == "tags" else group.name
+
+
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _render_briefing(site: _Site, b: Briefing) -> None:
+    corpus = site.corpus
+    # Only what is in this (filtered) corpus may be named on the page.
+    related = [r for r in (corpus.get(i) for i in dict.fromkeys(b.related)) if r is not None]
+    supersedes = corpus.get(b.supersedes) if b.supersedes else None
+    numbered = list(enumerate(b.risks_by_score, start=1))
+    site.render(
+        "site/briefing.md.j2", briefing_path(b.id), title=b.title, boost=BOOST_BRIEFING,
+        in_nav=False, tlp=b.tlp, description=plain_text(b.summary, 300),
+        b=b, related=related, supersedes=supersedes, newer=site.superseded_by(b),
+        numbered=numbered, pdf=site.options.pdf,
+        regions=[corpus.regions[s] for s in dict.fromkeys(region_slug(r) for r in b.regions)
+                 if s in corpus.regions],
+        actor_entries={a.id: corpus.actors[a.id] for a in b.actors if a.id in corpus.actors},
+    )
+
+
+def _by_month(briefings: list[Briefing]) -> list[tuple[date, list[Briefing]]]:
+    months: dict[tuple[int, int], list[Briefing]] = {}
+    for b in briefings:  # newest first, so months come out newest first too
+        months.setdefault((b.date.year, b.date.month), []).append(b)
+    return [(date(y, m, 1), items) for (y, m), items in months.items()]
+
+
+def current_briefings(corpus: Corpus, window_days: int) -> list[Briefing]:
+    """The briefings whose risks are current: not superseded, and dated within `window_days` of
+    the newest briefing (a register of a quiet desk does not empty itself over a holiday)."""
+    if not corpus.briefings:
+        return []
+    newest = corpus.briefings[0].date
+    since = newest - timedelta(days=window_days)
+    return [b for b in corpus.briefings
+            if b.id not in corpus.superseded_by and b.date >= since]
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    number: int
+    risk: Risk
+    briefing: Briefing
+
+
+def risk_register(briefings: list[Briefing]) -> list[RegisterEntry]:
+    """Risks ordered by likelihood x impact (highest first), then newest briefing first."""
+    rows = [(r, b) for b in briefings for r in b.risks]
+    rows.sort(key=lambda rb: (-rb[0].score, -rb[0].likelihood_info.rank,
+                              -rb[1].date.toordinal(), rb[0].title.lower()))
+    return [RegisterEntry(n, r, b) for n, (r, b) in enumerate(rows, start=1)]
+

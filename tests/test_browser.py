@@ -1,0 +1,176 @@
+"""The published site as a reader meets it: headless Chromium over HTTP on 127.0.0.1.
+
+Every request is routed: anything not for the local server is recorded and refused, and the
+tests fail if there was one. Console errors and page errors fail them too.
+
+Screenshots of the home and a briefing page are written to the test's temporary folder; with
+SITROOM_SCREENSHOTS=1 they also replace docs/images/site-home.png and site-briefing.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import REPO
+
+AIN = "2024-08-06-ain-al-asad-rocket-attack"
+AIN_TITLE = "Rocket attack on Ain al-Asad wounds US personnel"
+
+
+@dataclass
+class Visit:
+    base: str
+    page: Any
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str = "") -> None:
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+
+    def search(self, query: str, expect_href: str) -> list[str]:
+        """Type a query as a reader does; the result links once `expect_href` is among them."""
+        box = self.page.locator('input[data-md-component="search-query"]')
+        box.click()
+        box.press_sequentially(query, delay=20)
+        self.page.wait_for_selector(f'.md-search-result__item a[href*="{expect_href}"]',
+                                    timeout=20000)
+        hrefs = self.page.eval_on_selector_all(
+            ".md-search-result__item > a", "links => links.map(a => a.getAttribute('href'))")
+        # Pages in result order, as paths from the site root.
+        return list(dict.fromkeys(h.removeprefix(self.base).split("?")[0] for h in hrefs))
+
+    def assert_clean(self) -> None:
+        assert self.outside == [], "requests left localhost"
+        assert self.errors == [], "console or page errors"
+
+
+@pytest.fixture
+def visit(repo_site: Path, http_root: Any, browser: Any) -> Iterator[Visit]:
+    base = http_root(repo_site)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    visit = Visit(base, None)
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(base):
+            r.continue_()
+        else:
+            visit.outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    visit.page = context.new_page()
+    visit.page.on("pageerror", lambda e: visit.errors.append(str(e)))
+    visit.page.on("console",
+                  lambda m: visit.errors.append(m.text) if m.type == "error" else None)
+    yield visit
+    context.close()
+
+
+def test_home_lists_the_example_briefing(visit: Visit) -> None:
+    visit.open()
+    link = visit.page.locator(f'.briefing-card a[href="briefings/{AIN}/"]')
+    assert AIN_TITLE in link.inner_text()
+    cards = visit.page.locator(".briefing-card")
+    assert cards.count() == 4
+    assert "TLP:CLEAR" in cards.first.inner_text()
+    assert visit.page.locator(".tlp-bar").first.is_visible()
+    visit.assert_clean()
+
+
+def test_search_for_a_native_name_finds_its_briefing_first(visit: Visit) -> None:
+    visit.open()
+    pages = visit.search("حزب الله", f"briefings/{AIN}/")
+    assert pages[0] == f"briefings/{AIN}/", pages
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("query", ["Hizbullah", "Hezbollah", "Houthis", "Eulerpool"])
+def test_search_ranks_the_briefing_above_listings(visit: Visit, query: str) -> None:
+    """An alias, a name with its own actor page, a source's publisher."""
+    visit.open("archive/")
+    pages = visit.search(query, "briefings/")
+    assert pages[0].startswith("briefings/2024-"), pages
+    assert any(p.startswith(("actors/", "writing-briefings/")) for p in pages) or \
+        query == "Eulerpool"
+    visit.assert_clean()
+
+
+def test_briefing_page_shows_the_marking_and_its_pdf_downloads(visit: Visit,
+                                                               tmp_path: Path) -> None:
+    visit.open(f"briefings/{AIN}/")
+    label = visit.page.locator(".briefing-head .tlp").first
+    assert label.inner_text() == "TLP:CLEAR"
+    style = label.evaluate("el => [getComputedStyle(el).backgroundColor, "
+                           "getComputedStyle(el).color]")
+    assert style == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]  # TLP 2.0: colour on black
+    box = label.bounding_box()
+    assert box is not None and box["y"] < 250  # at the top of the page
+    assert AIN_TITLE in visit.page.inner_text("h1")
+
+    with visit.page.expect_download() as info:
+        visit.page.click(".pdf-download a")
+    download = info.value
+    assert download.suggested_filename == f"{AIN}.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    text = " ".join(page.extract_text() for page in PdfReader(saved).pages)
+    assert "TLP:CLEAR" in text and "Ain al-Asad" in text
+    visit.assert_clean()
+
+
+def test_native_names_run_right_to_left(visit: Visit) -> None:
+    visit.open(f"briefings/{AIN}/")
+    names = visit.page.eval_on_selector_all(
+        ".native-name",
+        "els => els.map(e => [e.textContent, e.lang, getComputedStyle(e).direction])")
+    found = {text: (lang, direction) for text, lang, direction in names}
+    assert found["حزب الله"] == ("ar", "rtl")
+    assert found["מדינת ישראל"] == ("he", "rtl")
+    assert found["جمهوری اسلامی ایران"] == ("fa", "rtl")
+    visit.assert_clean()
+
+
+def test_every_page_loads_cleanly(visit: Visit, repo_site: Path) -> None:
+    """All pages of the example site: no console error, no request beyond localhost."""
+    for index in sorted(repo_site.rglob("index.html")):
+        rel = index.parent.relative_to(repo_site).as_posix()
+        visit.page.goto(visit.base + ("" if rel == "." else rel + "/"), wait_until="load")
+    visit.page.wait_for_load_state("networkidle")
+    visit.assert_clean()
+
+
+def _shoot(visit: Visit, path: str, out: Path, height: int) -> Path:
+    visit.page.set_viewport_size({"width": 1280, "height": height})
+    visit.open(path)
+    visit.page.wait_for_timeout(500)  # the tabs fade in
+    visit.page.screenshot(path=str(out))
+    return out
+
+
+def test_screenshots(visit: Visit, tmp_path: Path) -> None:
+    from PIL import Image
+
+    shots = {
+        "site-home.png": _shoot(visit, "", tmp_path / "site-home.png", 1100),
+        "site-briefing.png": _shoot(visit, f"briefings/{AIN}/", tmp_path / "site-briefing.png",
+                                    1400),
+    }
+    for shot in shots.values():
+        with Image.open(shot) as image:
+            assert image.width == 1280
+            colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+            assert colours is not None and len(colours) > 50  # a page, not a blank
+    if os.environ.get("SITROOM_SCREENSHOTS"):
+        for name, shot in shots.items():
+            shutil.copyfile(shot, REPO / "docs" / "images" / name)
+    visit.assert_clean()
