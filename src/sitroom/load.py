@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -126,9 +130,42 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
     return loaded
 
 
-def load_paths(paths: Iterable[Path]) -> tuple[list[Loaded], list[Problem]]:
+# Below this many files a second process costs more than it saves.
+PARALLEL_MIN_FILES = 200
+
+
+# What the checks across files (corpus.build) point at; the rest of a source map has done its
+# work once a file is loaded, and sending it between processes cost more than parsing.
+CROSS_FILE_KEYS = frozenset({"id", "related", "supersedes"})
+
+
+def _load_chunk(files: list[Path]) -> list[Loaded]:
+    gc.disable()  # a short-lived worker whose objects all live on: see corpus.gather
+    loaded = [load_file(f) for f in files]
+    for item in loaded:
+        item.source_map = item.source_map.only(CROSS_FILE_KEYS)
+    return loaded
+
+
+def load_paths(
+    paths: Iterable[Path], jobs: int | None = None
+) -> tuple[list[Loaded], list[Problem]]:
+    """Load every briefing under `paths`, in file order, across `jobs` processes when the corpus
+    is large enough for it to pay (parsing is CPU-bound Python; threads would not help)."""
     files, problems = discover(paths)
-    return [load_file(f) for f in files], problems
+    jobs = jobs or os.cpu_count() or 1
+    # fork is what makes workers cheap (no re-import); it is only safe in a single-threaded
+    # process, so `mkdocs serve` (which runs a server thread) loads in-process.
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if jobs < 2 or len(files) < PARALLEL_MIN_FILES or not can_fork or \
+            threading.active_count() > 1:
+        return [load_file(f) for f in files], problems
+    size = -(-len(files) // (jobs * 4))  # a few chunks per process evens out slow files
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        loaded = [item for chunk in pool.map(_load_chunk, chunks) for item in chunk]
+    return loaded, problems
 
 
 # --- what an invalid briefing still tells ------------------------------------------------------

@@ -70,6 +70,14 @@ class SourceMap:
     def key(self, loc: Loc) -> tuple[int, int]:
         return self.keys.get(loc) or self.value(loc)
 
+    def only(self, top_keys: frozenset[str]) -> SourceMap:
+        """The places under these top-level keys (and the root): all a later check can need."""
+        def keep(loc: Loc) -> bool:
+            return not loc or loc[0] in top_keys
+
+        return SourceMap({k: v for k, v in self.values.items() if keep(k)},
+                         {k: v for k, v in self.keys.items() if keep(k)})
+
 
 @dataclass
 class Parsed:
