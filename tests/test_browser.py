@@ -32,9 +32,10 @@ class Visit:
     outside: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def open(self, path: str = "") -> None:
+    def open(self, path: str = "", settle: bool = True) -> None:
         self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
+        if settle:  # until the theme's scripts have fetched what they need
+            self.page.wait_for_load_state("networkidle")
 
     def search(self, query: str, expect_href: str) -> list[str]:
         """Type a query as a reader does; the result links once `expect_href` is among them."""
@@ -140,11 +141,18 @@ def test_native_names_run_right_to_left(visit: Visit) -> None:
     visit.assert_clean()
 
 
-def test_every_page_loads_cleanly(visit: Visit, repo_site: Path) -> None:
-    """All pages of the example site: no console error, no request beyond localhost."""
-    for index in sorted(repo_site.rglob("index.html")):
-        rel = index.parent.relative_to(repo_site).as_posix()
-        visit.page.goto(visit.base + ("" if rel == "." else rel + "/"), wait_until="load")
+def test_every_kind_of_page_loads_cleanly(visit: Visit, repo_site: Path) -> None:
+    """Every briefing and one page of every other kind: no console error, no request beyond
+    localhost, and the page marking at the top of each generated page."""
+    pages = [p.parent.relative_to(repo_site).as_posix() + "/"
+             for p in sorted((repo_site / "briefings").glob("*/index.html"))]
+    pages += ["", "archive/", "briefings/", "risks/", "actors/", "actors/hezbollah/", "regions/",
+              "regions/middle-east/", "countries/", "countries/iq/", "tags/", "tags/iran/"]
+    for path in pages:
+        visit.open(path, settle=False)
+        assert visit.page.locator(".tlp-bar .tlp").first.inner_text() == "TLP:CLEAR", path
+    for path in ("writing-briefings/", "publishing/", "urls/", "404.html"):
+        visit.open(path, settle=False)
     visit.page.wait_for_load_state("networkidle")
     visit.assert_clean()
 

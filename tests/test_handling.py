@@ -125,7 +125,7 @@ def test_an_amber_site_holds_clear_green_and_amber_published_only(corpus_dir: Pa
     included = [("CLEAR", "published"), ("GREEN", "published"), ("AMBER", "published")]
     assert "3 published briefings up to TLP:AMBER, 3 PDFs" in result.stderr
     _assert_only(site, included)
-    assert sorted(p.name for p in (site / "pdf").iterdir()) == sorted(
+    assert sorted(p.name for p in (site / "pdf").glob("*.pdf")) == sorted(
         f"{ident(*c)}.pdf" for c in included)
     pdf_text = "".join(
         "".join(page.extract_text().split())

@@ -149,6 +149,22 @@ def test_a_failure_names_the_briefing_and_keeps_the_rest(tmp_path: Path) -> None
     no_temporary_files(out, tmp_path / "cache")
 
 
+def test_a_template_mistake_is_reported_cleanly(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES / "pdf", templates / "pdf")
+    shutil.copytree(TEMPLATES / "shared", templates / "shared")
+    src = tmp_path / "briefings"
+    write_briefing(src, standalone(example_data()), "only-briefing")
+    page = templates / "pdf" / "briefing.html.j2"
+    page.write_text(page.read_text().replace("{{ b.title }}</h1>", "{{ b.titel }}</h1>"))
+    with pytest.raises(PdfBuildError, match=r"only-briefing: print template: UndefinedError: "
+                                            r".*'titel'"):
+        build(src, tmp_path / "out", None, templates=templates)
+    page.write_text(page.read_text().replace("{{ b.titel }}</h1>", "{% if %}</h1>"))
+    with pytest.raises(PdfBuildError, match=r"template \S*pdf/briefing.html.j2:\d+: Expected"):
+        build(src, tmp_path / "out", None, templates=templates)
+
+
 def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
     target = tmp_path / "a.pdf"
     write_atomic(target, b"old")

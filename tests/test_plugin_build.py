@@ -10,10 +10,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 
-from conftest import REPO, SITE_CONFIG, build_site_cli
+from conftest import REPO, SITE_CONFIG, briefing_data, build_site_cli, write_briefings
 
 AIN = "2024-08-06-ain-al-asad-rocket-attack"
 BIN = Path(sys.executable).parent
@@ -111,6 +113,11 @@ def test_mkdocs_build_and_sitroom_build_make_the_same_site(mkdocs_site: Path,
             assert text(repo_site) == text(mkdocs_site), name
         elif name.endswith(".gz"):
             continue  # the gzip header holds the build time; sitemap.xml is compared instead
+        elif name == "sitemap.xml":
+            def urls(root: Path) -> str:  # without <lastmod>, the build date
+                return re.sub(r"<lastmod>[^<]*</lastmod>", "", (root / "sitemap.xml").read_text())
+
+            assert urls(repo_site) == urls(mkdocs_site)
         else:
             assert ours[name] == theirs[name], name
 
@@ -215,8 +222,15 @@ def _get(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+@dataclass
+class Served:
+    base: str
+    briefings: Path
+    output: list[str]
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def served(tmp_path: Path) -> Iterator[Served]:
     briefings = tmp_path / "briefings"
     shutil.copytree(REPO / "briefings", briefings)
     port = _free_port()
@@ -224,6 +238,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         [BIN / "sitroom", "serve", "--config", SITE_CONFIG, "--briefings", briefings,
          "--no-pdf", "-a", f"127.0.0.1:{port}"],
         cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")),
+                              daemon=True)  # type: ignore[union-attr]
+    reader.start()
     base = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 60
@@ -234,27 +252,40 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     proc.kill()
-                    pytest.fail("sitroom serve did not start:\n" + (proc.stdout.read()
-                                                                    if proc.stdout else ""))
+                    reader.join(5)
+                    pytest.fail("sitroom serve did not start:\n" + "".join(output))
                 time.sleep(0.2)
-        yield base, briefings
+        yield Served(base, briefings, output)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        reader.join(5)
 
 
-def test_serve_previews_and_rebuilds_on_a_briefing_edit(served: tuple[str, Path]) -> None:
-    base, briefings = served
-    page = f"{base}briefings/{AIN}/"
-    assert "Rocket attack on Ain al-Asad" in _get(page)
-    assert "feed.xml" in _get(base)
-    source = briefings / "2024" / f"{AIN}.yaml"
-    source.write_text(source.read_text().replace(
-        "title: Rocket attack on Ain al-Asad", "title: Revised rocket attack on Ain al-Asad", 1))
-    deadline = time.monotonic() + 60
-    while "Revised rocket attack" not in _get(page):
-        assert time.monotonic() < deadline, "the preview was not rebuilt after the edit"
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
         time.sleep(0.3)
+
+
+def test_serve_previews_and_rebuilds_on_a_briefing_edit(served: Served) -> None:
+    page = f"{served.base}briefings/{AIN}/"
+    assert "Rocket attack on Ain al-Asad" in _get(page)
+    assert "feed.xml" in _get(served.base)
+    source = served.briefings / "2024" / f"{AIN}.yaml"
+    text = source.read_text()
+    source.write_text(text.replace("title: Rocket attack on Ain al-Asad",
+                                   "title: Revised rocket attack on Ain al-Asad", 1))
+    _wait_for(lambda: "Revised rocket attack" in _get(page), "no rebuild after the edit")
+
+    # A mistake is reported where the analyst runs the preview, which resumes once it is fixed.
+    source.write_text(text.replace("tlp: CLEAR", "tlp: BLUE", 1))
+    _wait_for(lambda: any("'BLUE' is not a TLP 2.0 marking" in line for line in served.output),
+              "the problem was not reported")
+    source.write_text(text)
+    _wait_for(lambda: "Revised rocket attack" not in _get(page), "no rebuild after the fix")
+    assert not any("Traceback" in line for line in served.output)
 
 
 # --- what the built site contains ---------------------------------------------------------------
@@ -377,6 +408,9 @@ def test_search_index_holds_briefing_text_names_and_sources(repo_site: Path) -> 
                    "Escalation of Tensions in the Middle East", "U.S. Department of Defense",
                    "Iranian or Hezbollah retaliation triggers"):
         assert needle in text, needle
+    # Boilerplate repeated on every briefing is left out, so it does not match everywhere.
+    assert "Admiralty system" not in text and "Recipients can spread" not in text
+    assert "almost no chance" not in text  # the risk matrix's axis
     # Actor pages carry every native name and alias too.
     actor = " ".join(d["text"] for d in docs if d["location"].startswith("actors/hezbollah/"))
     assert "حزب الله" in actor and "Hizballah" in actor
@@ -451,3 +485,46 @@ def test_a_docs_page_may_not_replace_a_generated_one(tmp_path: Path) -> None:
     result = build_site_cli(tmp_path / "site", config=config, check=False)
     assert result.exit_code == 1
     assert "this file would replace the generated archive/index.md" in result.stderr
+
+
+def test_a_site_with_nothing_to_publish_still_builds(tmp_path: Path) -> None:
+    briefings = write_briefings(tmp_path / "briefings", [
+        briefing_data("only-a-draft", status="draft"),
+        briefing_data("only-green", tlp="GREEN"),
+    ])
+    site = tmp_path / "site"
+    result = build_site_cli(site, "--no-pdf", "--strict", briefings=briefings)
+    assert "0 published briefings up to TLP:CLEAR, 0 PDFs" in result.stderr
+    assert "No briefings have been published yet" in (site / "index.html").read_text()
+    assert not (site / "briefings" / "only-a-draft").exists()
+    assert ET.parse(site / "feed.xml").getroot().find(
+        "{http://www.w3.org/2005/Atom}entry") is None
+    assert check_links(site) > 10
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = build_site_cli(tmp_path / "site2", "--no-pdf", briefings=empty)
+    assert f"no briefings in {empty}" in result.stderr
+    missing = build_site_cli(tmp_path / "site3", "--no-pdf", briefings=tmp_path / "nowhere",
+                             check=False)
+    assert missing.exit_code == 1 and "no such file or folder" in missing.stdout
+
+
+def test_pdf_options_reach_the_pdf_build(tmp_path: Path) -> None:
+    briefings = write_briefings(tmp_path / "briefings", [briefing_data("one-pdf")])
+    cache = tmp_path / "cache"
+    result = build_site_cli(tmp_path / "site", "--cache-dir", cache, "--jobs", "1",
+                            briefings=briefings)
+    assert "1 PDF:" in result.stderr
+    assert (tmp_path / "site" / "pdf" / "one-pdf.pdf").read_bytes().startswith(b"%PDF-")
+    assert [p for p in cache.rglob("*") if p.is_file()]
+    page = (tmp_path / "site" / "briefings" / "one-pdf" / "index.html").read_text()
+    assert 'href="../../pdf/one-pdf.pdf"' in page
+
+    other = tmp_path / "other-cache"
+    build_site_cli(tmp_path / "site", "--cache-dir", other, "--no-cache", briefings=briefings)
+    assert not other.exists() or not any(other.rglob("*.pdf"))
+    build_site_cli(tmp_path / "site", "--no-pdf", briefings=briefings)
+    assert not list((tmp_path / "site").rglob("*.pdf"))
+    page = (tmp_path / "site" / "briefings" / "one-pdf" / "index.html").read_text()
+    assert ".pdf" not in page

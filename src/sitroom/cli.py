@@ -178,10 +178,13 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
 @_site_options  # type: ignore[arg-type]
 @click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to publish (default: site_dir of the configuration, site/).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Address the site is published at, for the feeds and the sitemap "
+              "(default: site_url of the configuration).")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
 def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
           pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, site_dir: Path | None, verbose: bool) -> None:
+          strict: bool, site_dir: Path | None, site_url: str | None, verbose: bool) -> None:
     """Check the briefings, then build the site and its PDFs (default: into site/).
 
     The site is built in a new folder beside the target and swapped in whole, so a failed build
@@ -191,13 +194,14 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
 
     overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
     try:
-        target, result = build_site(config_file, site_dir=site_dir, overrides=overrides,
-                                    strict=strict, verbose=verbose)  # type: ignore[arg-type]
+        target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
+                                    overrides=overrides,  # type: ignore[arg-type]
+                                    strict=strict, verbose=verbose)
     except SiteBuildError as exc:
         if str(exc):
             click.echo(f"error: {exc}", err=True)
-        where = f"{exc.target} was" if exc.target else "nothing was"
-        click.echo(f"sitroom build failed; {where} left as it was", err=True)
+        outcome = f"{exc.target} was left as it was" if exc.target else "nothing was changed"
+        click.echo(f"sitroom build failed; {outcome}", err=True)
         sys.exit(1)
     count = len(result.corpus.briefings) if result.corpus else 0
     scope = "published and draft" if result.drafts else "published"

@@ -7,10 +7,11 @@ adds what a template cannot promise by itself:
   and `..` resolved) and `data:` URIs. Any other URL is refused and fails the render, so no
   template or briefing can make a build read `/etc/passwd` or call a server. Attachments are
   dropped whatever the HTML says.
-- Same fonts everywhere: WeasyPrint gets a font configuration holding only the fonts that
-  print.css declares from `templates/pdf/fonts/`, never the machine's fonts, so there is no
-  fallback; a character those fonts lack is reported with the briefing field it came from
-  before anything is laid out, and any font in the output that is not a shipped file fails.
+- Same fonts everywhere: WeasyPrint gets a font configuration holding only the fonts shipped
+  in `templates/pdf/fonts/` (and the @font-face copies print.css makes of them), never the
+  machine's fonts, so nothing can fall back to a system font; a character the shipped fonts
+  lack is reported with the briefing field it came from before anything is laid out, and a
+  font that is not byte for byte a shipped file fails the render.
 - Strict: a WeasyPrint warning or error (bad CSS, a missing glyph, an unreadable asset) fails
   the render; a degraded PDF is never published.
 - Reproducible: no clock and no randomness reach the file. Dates in the metadata come from the
@@ -45,9 +46,10 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from . import __version__
+from .load import display_path
 from .models import Briefing, Location
 from .problems import Loc
-from .render import make_env
+from .render import Markup, make_env
 
 if TYPE_CHECKING:
     from .pdfbuild import PrintLinks
@@ -90,6 +92,7 @@ def _env(templates: Path) -> jinja2.Environment:
         text_dir=text_direction,
         script_lang=script_language,
         keyword=as_keyword,
+        svg_font=svg_font,
     )
     return env
 
@@ -112,6 +115,15 @@ def print_html(
         modified=modified,
         version=__version__,
     )
+
+
+def svg_font(svg: Markup, family: str) -> Markup:
+    """Give an inline SVG of the templates a font family. WeasyPrint's SVG text does not
+    inherit the page's CSS and would ask for `sans-serif`, which fontconfig resolves by the
+    machine's rules; an attribute on the root element is inherited by every text in it."""
+    if '"' in family or "<" in family:
+        raise ValueError(f"not a font family name: {family!r}")
+    return Markup(str(svg).replace("<svg ", f'<svg font-family="{family}" ', 1))
 
 
 def as_keyword(text: str) -> str:
@@ -277,8 +289,8 @@ def check_glyphs(briefing: Briefing, html: str, templates: Path) -> None:
     raise PdfRenderError(
         f"{len(missing)} character{'s' if len(missing) != 1 else ''} {shown} "
         f"{'are' if len(missing) != 1 else 'is'} in none of the PDF fonts "
-        f"({templates / FONT_DIR}); write the text in another script or add a font that has "
-        "them to that folder and to print.css",
+        f"({display_path(templates / FONT_DIR)}); write the text in another script, or add a "
+        "font that has them to that folder and to print.css",
         first,
     )
 
@@ -338,7 +350,8 @@ class ShippedFontsOnly(FontConfiguration):
         self.font_features: dict[Any, Any] = {}
 
     def loaded_files(self) -> tuple[int, list[str]]:
-        """(number of system fonts, files of the fonts added by @font-face rules)."""
+        """(number of system fonts, files of every font it holds: the shipped ones and the
+        @font-face copies WeasyPrint made)."""
         system = fontconfig.FcConfigGetFonts(self._config, 0)  # FcSetSystem
         added = fontconfig.FcConfigGetFonts(self._config, 1)  # FcSetApplication
         files = []
@@ -450,7 +463,7 @@ def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> byt
             refused = fetcher.refused[-1] if fetcher.refused else str(exc)
             raise PdfRenderError(
                 f"the print template asked for {refused}; the PDF may only use files under "
-                f"{' and '.join(str(r) for r in asset_roots(templates))} and data: URIs"
+                f"{' and '.join(display_path(r) for r in asset_roots(templates))} and data: URIs"
             ) from None
     problems = [r.getMessage() for r in captured]
     if fetcher.refused:
@@ -472,7 +485,8 @@ def _check_fonts(fonts: ShippedFontsOnly, templates: Path) -> None:
     for path in loaded:
         if _file_digest(*_stat_key(Path(path))) not in shipped:
             raise PdfRenderError(
-                f"the print stylesheet loads a font that is not in {templates / FONT_DIR}")
+                "the print stylesheet loads a font that is not in "
+                f"{display_path(templates / FONT_DIR)}")
 
 
 def render_briefing(

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import jinja2
 from pydantic import BaseModel
 
 from . import __version__
@@ -247,16 +248,20 @@ def _render(job: _Job) -> _Outcome:
     as a message it can attach to the briefing."""
     try:
         from . import pdf  # WeasyPrint is loaded here, in the process that renders
-
+    except Exception as exc:  # WeasyPrint or its system libraries missing
+        return _Outcome(error=f"cannot load the PDF renderer: {type(exc).__name__}: {exc}")
+    try:
         data = pdf.render_briefing(job.briefing, job.links, templates=job.templates,
                                    paper=job.paper, variant=job.variant)
-        return _Outcome(pdf=data)
-    except Exception as exc:
-        loc = getattr(exc, "loc", None)
-        if type(exc).__name__ == "PdfRenderError":
-            return _Outcome(error=str(exc), loc=loc)
-        # Not ours (a template error, a crash inside WeasyPrint): the type helps the reader.
+    except pdf.PdfRenderError as exc:
+        return _Outcome(error=str(exc), loc=exc.loc)
+    except jinja2.TemplateSyntaxError as exc:
+        return _Outcome(error=f"print template {exc.filename}:{exc.lineno}: {exc.message}")
+    except jinja2.TemplateError as exc:
+        return _Outcome(error=f"print template: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a failure inside WeasyPrint: its type helps the reader
         return _Outcome(error=f"{type(exc).__name__}: {exc}")
+    return _Outcome(pdf=data)
 
 
 def _where(briefing: Briefing, loaded: Loaded | None, outcome: _Outcome) -> str:
@@ -317,6 +322,10 @@ def build_pdfs(
     cache_dir: where rendered PDFs are kept by content key (None: no cache).
     variant: None, `pdf/a-3u` (archival) or `pdf/ua-1` (tagged, accessible).
     Raises PdfBuildError naming every briefing that failed; PDFs of the others are written.
+
+    Worker processes start from a fresh interpreter (forkserver or spawn), which imports the
+    caller's main module again: a script that calls this must guard its entry point with
+    `if __name__ == "__main__":`, as the sitroom and mkdocs commands do.
     """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")

@@ -154,6 +154,8 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
                 ov.report(checked.problems)
                 raise PluginError(summary)
             raise PluginError("\n".join([*(p.gnu() for p in checked.problems), summary]))
+        if not checked.loaded:
+            log.warning(f"no briefings in {briefings}: the site lists none")
         self.report = BuildReport(checked.corpus.select(max_tlp, drafts), max_tlp, drafts)
 
         # `mkdocs serve` then rebuilds on every briefing or template edit.
@@ -284,8 +286,8 @@ def _load(config_file: Path | None, **kwargs: Any) -> tuple[MkDocsConfig, Sitroo
 
 
 def build_site(config_file: Path | None = None, *, site_dir: Path | None = None,
-               overrides: Overrides | None = None, strict: bool = False,
-               verbose: bool = False) -> tuple[Path, BuildReport]:
+               site_url: str | None = None, overrides: Overrides | None = None,
+               strict: bool = False, verbose: bool = False) -> tuple[Path, BuildReport]:
     """Build the site into a new directory beside the target, then swap it in whole.
 
     Whatever fails, the site already published at the target is left as it was."""
@@ -293,7 +295,7 @@ def build_site(config_file: Path | None = None, *, site_dir: Path | None = None,
 
     with _mkdocs_logging(logging.INFO if verbose else logging.WARNING):
         try:
-            config, plugin = _load(config_file, strict=strict or None)
+            config, plugin = _load(config_file, strict=strict or None, site_url=site_url)
         except MkDocsException as exc:
             raise SiteBuildError(exc.format_message()) from None
         target = Path(site_dir or config.site_dir).absolute()

@@ -337,6 +337,8 @@ def _front_matter(title: str, boost: float, description: str | None,
 
 
 def _template_error(exc: jinja2.TemplateError) -> str:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template error: no template {exc.name} in the templates folder"
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         return f"{where}: template error: {exc.message}"
@@ -403,13 +405,12 @@ def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = 
     for section, heading, by_slug, path_of in groups:
         site.render("site/groups.md.j2", SECTIONS[section], title=heading,
                     boost=BOOST_LISTING, in_nav=True, tlp=everything, hide=("toc",),
-                    section=section,
-                    heading=heading, groups=list(by_slug.values()))
+                    section=section, heading=heading, groups=list(by_slug.values()))
         for group in by_slug.values():
-            site.render("site/group.md.j2", path_of(group.slug), title=_group_title(section, group),
-                        boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(group.briefings),
-                        hide=("toc",),
-                        section=section, group=group)
+            site.render("site/group.md.j2", path_of(group.slug),
+                        title=_group_title(section, group), boost=BOOST_LISTING, in_nav=False,
+                        tlp=_max_tlp(group.briefings), hide=("toc",), section=section,
+                        group=group)
     return site.pages
 
 
