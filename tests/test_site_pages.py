@@ -84,10 +84,12 @@ def test_links_are_relative_and_follow_use_directory_urls() -> None:
 
 def test_briefing_page_starts_with_its_marking(pages: dict[str, str]) -> None:
     text = body(pages[briefing_path(AIN)])
-    first = text.lstrip().split("\n", 3)
-    assert first[0].startswith("<header")
-    assert 'class="tlp-bar tlp-clear"' in first[1]
-    assert '<span class="tlp tlp-clear"' in first[2] and "TLP:CLEAR</span>" in first[2]
+    text = text.lstrip()
+    assert text.startswith("<header")
+    # The marking comes before anything else the page says.
+    bar = text.index('class="tlp-bar tlp-clear"')
+    label = text.index('<span class="tlp tlp-clear"')
+    assert bar < label < text.index("TLP:CLEAR</span>") < text.index("briefing-kicker")
 
 
 def test_briefing_page_shows_the_analytic_content(pages: dict[str, str]) -> None:
@@ -311,3 +313,18 @@ def test_a_template_error_names_the_template_and_line(tmp_path: Path) -> None:
     page.write_text("{% if %}\n")
     with pytest.raises(SiteError, match=r"archive\.md\.j2:1: template error"):
         render_pages(corpus_of(tmp_path / "b"), templates)
+
+
+def test_printed_values_cannot_start_markdown(tmp_path: Path) -> None:
+    """A generated page's only Markdown is the templates' own headings: no value a template
+    prints may add a line, or open one with `#` (the plugin passes the rest around Markdown)."""
+    from sitroom.site import HEADING_LINE, make_site_env
+
+    (tmp_path / "t.md.j2").write_text("<p>{{ a }}</p>\n{{ b }}\n<pre>{{ c }}</pre>\n")
+    env = make_site_env(tmp_path)
+    out = env.get_template("t.md.j2").render(
+        a="x\n## [evil](javascript:alert(1))", b="# heading?", c="line 1\nline 2"
+    )
+    assert not any(HEADING_LINE.match(line) for line in out.splitlines())
+    assert out.count("\n") == 3
+    assert "<pre>line 1&#10;line 2</pre>" in out

@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,11 +29,13 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from . import feeds
 from .corpus import Corpus, gather
 from .problems import Problem
 from .site import (
+    HEADING_LINE,
     RED_REFUSED,
     SiteError,
     SiteOptions,
@@ -113,6 +117,10 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         self.root = Path.cwd()
         self.templates = Path("templates")
         self.cache_dir: Path | None = None
+        self._generated: set[str] = set()
+        self._stash: dict[str, list[str]] = {}
+        # Unguessable per build, so no page text can pose as a placeholder.
+        self._token = "sitroomraw" + secrets.token_hex(8) + "x"
 
     # --- hooks ---------------------------------------------------------------------------------
 
@@ -178,6 +186,7 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
             pages = render_pages(corpus, self.templates, options)
         except SiteError as exc:
             raise PluginError(str(exc)) from None
+        self._generated = {page.path for page in pages}
         for page in pages:
             self._add(files, config, page.path, page.markdown,
                       InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV)
@@ -199,6 +208,43 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         self._add(files, config, "feed.json",
                   feeds.json_feed(items, feed_url=urljoin(site_url, "feed.json"), **kwargs))
         return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        """Hand a generated page's HTML past Markdown: only its heading lines are Markdown.
+
+        The site templates print every value on one line that never opens with `#`
+        (`site.single_line`), so a line starting with `#` is a template's own heading. The rest
+        is the HTML the templates and the safe renderer produced; Python-Markdown would only
+        pass it through, at the cost of parsing it all (half of a 1,000-briefing build)."""
+        if page.file.src_uri not in self._generated:
+            return markdown
+        out: list[str] = []
+        raw: list[str] = []
+        stash: list[str] = []
+
+        def flush() -> None:
+            if raw:
+                out.append(f"\n{self._token}{len(stash)}\n")
+                stash.append("\n".join(raw))
+                raw.clear()
+
+        for line in markdown.split("\n"):
+            if HEADING_LINE.match(line):
+                flush()
+                out.append(line)
+            else:
+                raw.append(line)
+        flush()
+        self._stash[page.file.src_uri] = stash
+        return "\n".join(out)
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        stash = self._stash.pop(page.file.src_uri, None)
+        if stash is None:
+            return html
+        return re.sub(rf"<p>{self._token}(\d+)</p>", lambda m: stash[int(m[1])], html)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         corpus = self._corpus()

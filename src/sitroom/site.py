@@ -352,8 +352,26 @@ def _max_tlp(briefings: Iterable[Briefing]) -> TLP:
     return max((b.tlp for b in briefings), default=TLP.CLEAR)
 
 
+HEADING_LINE = re.compile(r"^#{1,6} ")
+
+
+def single_line(value: Any) -> Markup:
+    """Every value a site template prints, escaped, on one line, never opening with `#`.
+
+    So the only Markdown in a generated page is what the templates themselves write (their
+    `## Section` lines): the plugin may then hand everything else to MkDocs as raw HTML without
+    Markdown re-reading briefing text, which is both a safety property and most of the build
+    time. `&#10;` keeps a newline's meaning inside <pre> and in attributes."""
+    text = str(value if isinstance(value, Markup) else escape(value))
+    text = text.replace("\r\n", "&#10;").replace("\n", "&#10;").replace("\r", "&#10;")
+    if text.startswith("#"):
+        text = "&#35;" + text[1:]
+    return Markup(text)
+
+
 def make_site_env(templates: Path) -> jinja2.Environment:
     env = make_env(templates)
+    env.finalize = single_line
     env.filters.update(event_date=event_date, number=number, label=label, coordinate=coordinate,
                        native_lang=native_lang, first_paragraph=first_paragraph)
     env.globals.update(TLP_MEANING=TLP_MEANING)
