@@ -113,7 +113,7 @@ def test_sections_in_order(texts: list[str]) -> None:
     position = 0
     for title in ["BOTTOM LINE UP FRONT", "KEY JUDGMENTS", "KEY FIGURES", "ACTORS", "RISKS",
                   "TIMELINE", "LOCATIONS", "SOURCES", "KEY ASSUMPTIONS", "INTELLIGENCE GAPS",
-                  "REVISION HISTORY", "READING THIS REPORT"]:
+                  "REVISION HISTORY", "TAGS", "READING THIS REPORT"]:
         position = whole.index(title, position)
 
 
@@ -135,6 +135,7 @@ def test_actors_risks_sources_and_the_rest(texts: list[str]) -> None:
         "Eulerpool News", "U.S. Department of Defense",
         "Iran and Hezbollah want to retaliate", "Which militia carried out the 5 August attack",
         "First issue.",
+        "iraq, iran, israel, hezbollah",  # tags
     ]:
         assert expected in whole, expected
     assert whole.index("2023-10-07 Hamas-led attack") < whole.index("2024-08-05 Suspected rocket")
@@ -228,7 +229,7 @@ def test_metadata_from_the_briefing(reader: PdfReader) -> None:
     assert meta.author == "Middle East desk"
     assert meta.subject == "Situation report, TLP:CLEAR: Middle East, 6 August 2024"
     keywords = [k.strip() for k in str(meta["/Keywords"]).split(",")]
-    assert {"TLP:CLEAR", "Middle East", "Iraq", "State of Palestine", "hezbollah"} <= set(keywords)
+    assert {"TLP:CLEAR", "Middle East", "Iraq", "Palestine", "hezbollah"} <= set(keywords)
     assert meta["/CreationDate"] == "D:20240806"  # the briefing's date, not the clock
     assert meta["/ModDate"] == "D:20240806"  # its last revision
     assert meta.creator.startswith("Sitroom ")
@@ -244,7 +245,7 @@ def test_bookmarks(reader: PdfReader) -> None:
     sections = [t for depth, t in titles if depth == 1]
     assert sections == ["Bottom line up front", "Key judgments", "Key figures", "Actors", "Risks",
                         "Timeline", "Locations", "Sources", "Key assumptions",
-                        "Intelligence gaps", "Revision history", "Reading this report"]
+                        "Intelligence gaps", "Revision history", "Tags", "Reading this report"]
     risks = [t for depth, t in titles if depth == 2]
     assert len(risks) == 5 and risks[0].startswith("1 ")
 

@@ -7,6 +7,7 @@ from a Corpus that has already been checked in full, so nothing is written from 
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,10 +40,6 @@ class ActorEntry:
     @property
     def name(self) -> str:
         return self.latest.name
-
-    @property
-    def native_names(self) -> list[str]:
-        return _distinct(a.actor.native_name for a in self.appearances)
 
     @property
     def aliases(self) -> list[str]:
@@ -78,6 +75,17 @@ class Corpus:
     def get(self, briefing_id: str) -> Briefing | None:
         return self.by_id.get(briefing_id)
 
+    def named_by(self, briefing: Briefing, other_id: str | None) -> Briefing | None:
+        """The briefing `other_id` if `briefing` may name it: a page or PDF marked CLEAR must
+        not print the title of an AMBER briefing, even on a site that publishes both, and a
+        published briefing must not print a draft's."""
+        other = self.by_id.get(other_id) if other_id else None
+        if other is None or other.tlp > briefing.tlp:
+            return None
+        if briefing.published and not other.published:
+            return None
+        return other
+
     def select(self, max_tlp: vocab.TLP = vocab.TLP.CLEAR, drafts: bool = False) -> Corpus:
         """The briefings a site may show. Everything derived is rebuilt from them alone, so an
         excluded briefing cannot leak through an actor page, a listing or a cross reference."""
@@ -86,6 +94,12 @@ class Corpus:
             if b.tlp <= max_tlp and (drafts or b.published)
         ]
         return index(kept, {b.id: self.files[b.id] for b in kept if b.id in self.files})
+
+
+def region_slug(name: str) -> str:
+    """The URL key of a region. A name with no Latin letters or digits gets a stable key from
+    its text, so two such regions never share a page."""
+    return slugify(name) or "region-" + hashlib.sha256(name.encode()).hexdigest()[:10]
 
 
 def _sort_key(b: Briefing) -> tuple[str, str, str]:
@@ -106,7 +120,7 @@ def index(briefings: Iterable[Briefing], files: dict[str, Loaded]) -> Corpus:
                 Appearance(b, actor)
             )
         for region in dict.fromkeys(b.regions):
-            slug = slugify(region) or "region"
+            slug = region_slug(region)
             regions.setdefault(slug, Group(slug, region)).briefings.append(b)
         for code in dict.fromkeys(b.countries):
             countries.setdefault(code.lower(), Group(code.lower(), vocab.country_name(code))) \

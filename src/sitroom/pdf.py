@@ -334,7 +334,7 @@ class ShippedFontsOnly(FontConfiguration):
     def __init__(self, files: list[Path]) -> None:
         if not files:
             raise PdfRenderError("no fonts to render with: the PDF fonts folder is empty")
-        # Mirrors FontConfiguration.__init__ (WeasyPrint 62-70) with an empty configuration in
+        # Mirrors FontConfiguration.__init__ (WeasyPrint 68-70) with an empty configuration in
         # place of the system one (FcInitLoadConfigAndFonts).
         self._folder = None
         self._config = _FcConfig.create()

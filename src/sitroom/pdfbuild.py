@@ -85,7 +85,7 @@ class PrintLinks:
 
 def links_for(corpus: Corpus, briefing: Briefing) -> PrintLinks:
     def ref(briefing_id: str | None) -> BriefingRef | None:
-        found = corpus.get(briefing_id) if briefing_id else None
+        found = corpus.named_by(briefing, briefing_id)
         return BriefingRef.of(found) if found is not None else None
 
     related = (ref(i) for i in dict.fromkeys(briefing.related))

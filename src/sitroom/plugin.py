@@ -244,7 +244,11 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         stash = self._stash.pop(page.file.src_uri, None)
         if stash is None:
             return html
-        return re.sub(rf"<p>{self._token}(\d+)</p>", lambda m: stash[int(m[1])], html)
+        html, count = re.subn(rf"<p>{self._token}(\d+)</p>", lambda m: stash[int(m[1])], html)
+        if count != len(stash):  # a theme or extension changed our placeholders: say so
+            raise PluginError(f"{page.file.src_uri}: {len(stash) - count} generated HTML "
+                              "blocks were lost in Markdown; check markdown_extensions")
+        return html
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         corpus = self._corpus()
@@ -345,8 +349,12 @@ def build_site(config_file: Path | None = None, *, site_dir: Path | None = None,
         except MkDocsException as exc:
             raise SiteBuildError(exc.format_message()) from None
         target = Path(site_dir or config.site_dir).absolute()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        _refuse_unsafe_target(target, config, plugin, overrides or Overrides())
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        except OSError as exc:
+            raise SiteBuildError(f"{target}: cannot build here: {exc.strerror or exc}") from None
         config.site_dir = str(fresh)
         plugin.overrides = overrides or Overrides()
         config.plugins.on_startup(command="build", dirty=False)
@@ -363,8 +371,38 @@ def build_site(config_file: Path | None = None, *, site_dir: Path | None = None,
             raise
         finally:
             config.plugins.on_shutdown()
-        _swap_in(fresh, target)
+        (fresh / SITE_MARKER).write_text("Built by sitroom build; replaced whole by the next.\n")
+        try:
+            _swap_in(fresh, target)
+        except OSError as exc:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise SiteBuildError(f"{target}: cannot put the new site in place: "
+                                 f"{exc.strerror or exc}", target) from None
     return target, plugin.report
+
+
+# Marks a folder as a site `sitroom build` made, which the next build may replace.
+SITE_MARKER = ".sitroom-site"
+
+
+def _refuse_unsafe_target(target: Path, config: MkDocsConfig, plugin: SitroomPlugin,
+                          overrides: Overrides) -> None:
+    """The target is replaced whole: it must not hold the project, and if it exists it must be
+    a site (ours, or one MkDocs built), never a folder someone pointed --site-dir at by mistake."""
+    resolved = target.resolve()
+    config_dir = Path(config.config_file_path or ".").resolve().parent
+    briefings = overrides.briefings or config_dir / plugin.config.briefings
+    keep = [config_dir, Path(config.docs_dir).resolve(),
+            (config_dir / plugin.config.templates).resolve(), Path(briefings).resolve()]
+    for path in keep:
+        if resolved == path or resolved in path.parents:
+            raise SiteBuildError(f"{target}: the site folder would replace {path}; "
+                                 "choose a folder of its own, e.g. site/")
+    if resolved.is_dir() and any(resolved.iterdir()) and not (
+        (resolved / SITE_MARKER).exists() or (resolved / "index.html").exists()
+    ):
+        raise SiteBuildError(f"{target}: this folder is not a built site and the build would "
+                             "replace it whole; choose an empty or new folder")
 
 
 def _swap_in(fresh: Path, target: Path) -> None:
@@ -377,7 +415,11 @@ def _swap_in(fresh: Path, target: Path) -> None:
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     old.rmdir()
     target.rename(old)  # two renames: the target is missing only for an instant, never half
-    fresh.rename(target)
+    try:
+        fresh.rename(target)
+    except OSError:
+        old.rename(target)  # put the published site back before reporting
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -57,8 +56,4 @@ def make_env(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
-    return env.get_template(name).render(**context)
-
-
-__all__ = ["Markup", "format_date", "make_env", "render_template"]
+__all__ = ["Markup", "format_date", "make_env"]

@@ -31,8 +31,8 @@ import yaml
 from markupsafe import Markup, escape
 
 from . import markdown as safe_markdown
-from .corpus import Corpus, Group
-from .models import Actor, Briefing, EventDate, Risk, slugify
+from .corpus import Corpus, Group, region_slug
+from .models import Actor, Briefing, EventDate, Risk
 from .render import make_env
 from .vocab import TLP
 
@@ -103,11 +103,6 @@ def country_path(code: str) -> str:
 
 def tag_path(tag: str) -> str:
     return f"tags/{tag}/index.md"
-
-
-def region_slug(name: str) -> str:
-    """The URL key of a region, as the corpus indexes it."""
-    return slugify(name) or "region"
 
 
 def pdf_path(briefing_id: str) -> str:
@@ -318,8 +313,7 @@ class _Site:
                                in_nav, tlp))
 
     def superseded_by(self, briefing: Briefing) -> Briefing | None:
-        newer = self.corpus.superseded_by.get(briefing.id)
-        return self.corpus.get(newer) if newer else None
+        return self.corpus.named_by(briefing, self.corpus.superseded_by.get(briefing.id))
 
 
 def _front_matter(title: str, boost: float, description: str | None,
@@ -442,9 +436,10 @@ def _distinct(values: Iterable[str | None]) -> list[str]:
 
 def _render_briefing(site: _Site, b: Briefing) -> None:
     corpus = site.corpus
-    # Only what is in this (filtered) corpus may be named on the page.
-    related = [r for r in (corpus.get(i) for i in dict.fromkeys(b.related)) if r is not None]
-    supersedes = corpus.get(b.supersedes) if b.supersedes else None
+    # Only what is in this (filtered) corpus, and marked no higher than this briefing, may be
+    # named on the page.
+    related = [r for r in (corpus.named_by(b, i) for i in dict.fromkeys(b.related)) if r]
+    supersedes = corpus.named_by(b, b.supersedes)
     numbered = list(enumerate(b.risks_by_score, start=1))
     site.render(
         "site/briefing.md.j2", briefing_path(b.id), title=b.title, boost=BOOST_BRIEFING,
@@ -453,7 +448,6 @@ def _render_briefing(site: _Site, b: Briefing) -> None:
         numbered=numbered, pdf=site.options.pdf,
         regions=[corpus.regions[s] for s in dict.fromkeys(region_slug(r) for r in b.regions)
                  if s in corpus.regions],
-        actor_entries={a.id: corpus.actors[a.id] for a in b.actors if a.id in corpus.actors},
     )
 
 

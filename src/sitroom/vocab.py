@@ -125,12 +125,24 @@ TLP_COLOURS = {
 TLP_WORDS = tuple(level.word for level in TLP)
 
 
+# Where ISO's short name reads as an index entry, the name a briefing's reader expects.
+_COUNTRY_NAMES = {
+    "CD": "DR Congo",
+    "FM": "Micronesia",
+    "PS": "Palestine",
+    "VG": "British Virgin Islands",
+    "VI": "US Virgin Islands",
+    "FK": "Falkland Islands",
+    "VA": "Vatican City",
+}
+
+
 @cache
 def country_names() -> dict[str, str]:
     """ISO 3166-1 alpha-2 code -> the short name readers know (Iran, not 'Iran, Islamic ...')."""
-    return {
-        c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries
-    }
+    names = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    names.update(_COUNTRY_NAMES)
+    return names
 
 
 def country_name(code: str) -> str:

@@ -10,6 +10,7 @@ line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -89,6 +90,9 @@ class Parsed:
 
 
 PLACEHOLDER = "TODO"
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class _Fail(Exception):
@@ -198,6 +202,12 @@ class _Builder:
         return anchor.value, anchor.size
 
     def _scalar(self, event: ScalarEvent) -> object:
+        control = _CONTROL.search(event.value)
+        if control:
+            # Only an escape in a quoted string gets here (libyaml refuses raw ones): such a
+            # character shows as nothing on a page and breaks XML feeds and PDF text.
+            raise _Fail(_pos(event), f"the text holds the control character "
+                                     f"U+{ord(control[0]):04X}; remove it")
         tag = event.tag
         if tag is None and event.implicit[0]:
             return None if event.value in NULL_WORDS else PlainStr(event.value)

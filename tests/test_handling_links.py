@@ -1,0 +1,42 @@
+"""A briefing names only briefings it may: none marked higher than itself, no drafts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import briefing_data, write_briefings
+from sitroom.corpus import gather, region_slug
+from sitroom.pdfbuild import links_for
+from sitroom.site import briefing_path, render_pages
+from sitroom.vocab import TLP
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_clear_briefing_does_not_name_an_amber_or_draft_one(tmp_path: Path) -> None:
+    folder = write_briefings(tmp_path / "b", [
+        briefing_data("open-one", related=["secret-one", "draft-one", "open-two"]),
+        briefing_data("open-two"),
+        briefing_data("secret-one", tlp="AMBER", title="Amberword title",
+                      supersedes="open-one"),
+        briefing_data("draft-one", status="draft", title="Draftword title"),
+    ])
+    corpus = gather([folder]).corpus
+    assert corpus.get("secret-one") is not None  # present, yet never named by open-one
+    site = corpus.select(TLP.AMBER, drafts=True)
+    pages = {p.path: p.markdown for p in render_pages(site, ROOT / "templates")}
+    page = pages[briefing_path("open-one")]
+    assert "Briefing open-two" in page
+    assert "Amberword" not in page and "secret-one" not in page
+    assert "Draftword" not in page and "draft-one" not in page
+    assert "Briefing open-one" in pages[briefing_path("secret-one")]  # AMBER may name CLEAR
+
+    links = links_for(site, corpus.get("open-one"))
+    assert [r.id for r in links.related] == ["open-two"]
+    assert links.superseded_by is None
+
+
+def test_regions_without_latin_letters_keep_their_own_pages() -> None:
+    assert region_slug("中东") != region_slug("Ближний Восток")
+    assert region_slug("中东").startswith("region-")
+    assert region_slug("Middle East") == "middle-east"
