@@ -48,6 +48,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from . import __version__
 from .load import display_path
 from .models import Briefing, Location
+from .pdfbuild import ASSET_DIRS, VARIANTS  # one definition; pdfbuild loads this module lazily
 from .problems import Loc
 from .render import Markup, make_env
 
@@ -56,11 +57,9 @@ if TYPE_CHECKING:
 
 TEMPLATE = "pdf/briefing.html.j2"
 STYLESHEET_DIR = "pdf"  # base of relative URLs in the template: print.css, fonts/
-ASSET_DIRS = ("pdf", "shared")  # the only folders WeasyPrint may read from
 FONT_DIR = "pdf/fonts"
 FONT_SUFFIXES = (".ttf", ".otf")
 PAPERS = {"A4": "A4", "Letter": "letter"}  # option value -> CSS page size
-VARIANTS = ("pdf/a-3u", "pdf/ua-1")
 
 class PdfRenderError(Exception):
     """The PDF of one briefing cannot be made. `loc` points into the briefing when the cause is

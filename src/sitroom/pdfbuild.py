@@ -48,7 +48,7 @@ from .problems import format_loc
 PAPERS = ("A4", "Letter")
 VARIANTS = ("pdf/a-3u", "pdf/ua-1")
 DEFAULT_CACHE = Path(".cache/sitroom")
-ASSET_DIRS = ("pdf", "shared")  # what the print template may use; see pdf.ASSET_DIRS
+ASSET_DIRS = ("pdf", "shared")  # the only folders the print template (and WeasyPrint) may read
 CACHE_FORMAT = "sitroom-pdf-cache-1"
 # Python packages whose code shapes the bytes of a PDF.
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "tinyhtml5", "cssselect2",
