@@ -271,8 +271,10 @@ def test_superseded_banner_and_related_only_within_the_site(tmp_path: Path) -> N
 
     green = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.GREEN), TEMPLATES)}
     first = green[briefing_path("first-issue")]
-    # A CLEAR page never names a GREEN briefing, even on a site that publishes both.
-    assert "superseded-banner" not in first and "second-issue" not in first
+    # A CLEAR page never names a GREEN briefing, even on a site that publishes both; it only
+    # says that a more restrictive one replaces it.
+    assert "second-issue" not in first and "SECRETWORD" not in first
+    assert "superseded-banner" in first and "more restrictive marking" in first
     assert "Superseded by this briefing" in green[briefing_path("second-issue")]
     assert green[briefing_path("second-issue")].count("tlp-green") >= 2  # top and bottom
 

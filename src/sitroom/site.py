@@ -445,6 +445,7 @@ def _render_briefing(site: _Site, b: Briefing) -> None:
         "site/briefing.md.j2", briefing_path(b.id), title=b.title, boost=BOOST_BRIEFING,
         in_nav=False, tlp=b.tlp, description=plain_text(b.summary, 300),
         b=b, related=related, supersedes=supersedes, newer=site.superseded_by(b),
+        newer_restricted=b.id in corpus.superseded_by,
         numbered=numbered, pdf=site.options.pdf,
         regions=[corpus.regions[s] for s in dict.fromkeys(region_slug(r) for r in b.regions)
                  if s in corpus.regions],
