@@ -43,10 +43,11 @@ class ActorEntry:
 
     @property
     def aliases(self) -> list[str]:
-        return _distinct(alias for a in self.appearances for alias in a.actor.aliases)
+        return distinct(alias for a in self.appearances for alias in a.actor.aliases)
 
 
-def _distinct(values: Iterable[str | None]) -> list[str]:
+def distinct(values: Iterable[str | None]) -> list[str]:
+    """The values that are set, first occurrence first."""
     return list(dict.fromkeys(v for v in values if v))
 
 

@@ -516,7 +516,8 @@ class Record(BaseModel):
             if name in data and data[name] is None and is_list(info.annotation):
                 data[name] = []
         data["x_"] = ext
-        return data
+        source = DERIVED_ID.get(cls)
+        return _default_id(data, source) if source else data
 
 
 def _as_text(value: Any) -> Any:
@@ -600,11 +601,6 @@ class Actor(Record):
     role: Text
     """What this actor does in this situation."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_id(cls, data: Any) -> Any:
-        return _default_id(data, "name")
-
 
 class Risk(Record):
     """A risk: likelihood (ICD 203) x impact (1-5)."""
@@ -626,11 +622,6 @@ class Risk(Record):
     """Actor ids."""
     sources: list[Slug] = []
     """Source ids."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_id(cls, data: Any) -> Any:
-        return _default_id(data, "title")
 
     @property
     def likelihood_info(self) -> vocab.Likelihood:
@@ -673,11 +664,6 @@ class Location(Record):
     """Latitude, -90..90."""
     lon: Longitude | None = None
     """Longitude, -180..180."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_id(cls, data: Any) -> Any:
-        return _default_id(data, "name")
 
 
 class Source(Record):
@@ -798,6 +784,7 @@ class Briefing(Record):
 
 
 # Records whose `id` is made from another key when the analyst leaves it out.
+# Records whose `id` may be left out: it is then the slug of this field.
 DERIVED_ID: dict[type[Record], str] = {Actor: "name", Risk: "title", Location: "name"}
 
 FIELD_NAMES: dict[type[Record], tuple[str, ...]] = {}

@@ -31,7 +31,7 @@ import yaml
 from markupsafe import Markup, escape
 
 from . import markdown as safe_markdown
-from .corpus import Corpus, Group, region_slug
+from .corpus import Corpus, Group, distinct, region_slug
 from .models import Actor, Briefing, EventDate, Risk
 from .render import make_env
 from .vocab import TLP
@@ -405,9 +405,9 @@ def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = 
         shown = [a.briefing for a in entry.appearances]
         site.render("site/actor.md.j2", actor_path(entry.id), title=entry.name,
                     boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(shown), entry=entry,
-                    kind=entry.latest.kind, affiliations=_distinct(
+                    kind=entry.latest.kind, affiliations=distinct(
                         a.actor.affiliation for a in entry.appearances),
-                    countries=_distinct(a.actor.country for a in entry.appearances))
+                    countries=distinct(a.actor.country for a in entry.appearances))
 
     groups: list[tuple[str, str, dict[str, Group], Callable[[str], str]]] = [
         ("regions", "Regions", corpus.regions, region_path),
@@ -428,10 +428,6 @@ def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = 
 
 def _group_title(section: str, group: Group) -> str:
     return f"#{group.name}" if section == "tags" else group.name
-
-
-def _distinct(values: Iterable[str | None]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
 
 
 def _render_briefing(site: _Site, b: Briefing) -> None:
