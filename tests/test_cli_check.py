@@ -250,3 +250,22 @@ def test_pull_request_workflow_runs_check_with_annotations() -> None:
     commands = "\n".join(s.get("run", "") for s in steps)
     assert "pip install -c constraints.txt ." in commands
     assert "sitroom check --format github" in commands
+
+
+def test_warning_format_and_summary() -> None:
+    from sitroom.cli import summary
+    from sitroom.corpus import Checked, index
+    from sitroom.problems import Problem
+
+    warning = Problem("b.yaml", 3, 5, "a note", "warning")
+    error = Problem("b.yaml", 4, 1, "a fault")
+    assert warning.gnu() == "b.yaml:3:5: warning: a note"
+    assert warning.github() == "::warning file=b.yaml,line=3,col=5,title=sitroom check::a note"
+    assert error.github().startswith("::error ")
+    only_warning = Checked(index([], {}), [], [warning])
+    assert only_warning.ok
+    assert summary(only_warning) == "0 briefings checked, 1 warning"
+    assert summary(only_warning, strict=True) == "1 problem in 1 file (0 briefings checked)"
+    both = Checked(index([], {}), [], [warning, error])
+    assert not both.ok
+    assert summary(both) == "1 problem in 1 file and 1 warning (0 briefings checked)"

@@ -22,24 +22,39 @@ def report(problems: list[Problem], fmt: str = "gnu") -> None:
         click.echo(problem.github() if fmt == "github" else problem.gnu())
 
 
-def summary(checked: Checked) -> str:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summary(checked: Checked, strict: bool = False) -> str:
     files = len(checked.loaded)
-    noun = "briefing" if files == 1 else "briefings"
-    if checked.ok:
-        return f"{files} {noun} checked, no problems"
-    bad = len({p.path for p in checked.problems})
-    count = len(checked.problems)
-    return (f"{count} problem{'s' if count != 1 else ''} in {bad} file{'s' if bad != 1 else ''} "
-            f"({files} {noun} checked)")
+    checked_part = _count(files, "briefing") + " checked"
+    failing = checked.problems if strict else checked.errors
+    warnings = [] if strict else checked.warnings
+    if not failing and not warnings:
+        return f"{checked_part}, no problems"
+    parts = []
+    if failing:
+        bad = len({p.path for p in failing})
+        parts.append(f"{_count(len(failing), 'problem')} in {_count(bad, 'file')}")
+    if warnings:
+        parts.append(_count(len(warnings), "warning"))
+    if not failing:
+        return f"{checked_part}, " + " and ".join(parts)
+    return " and ".join(parts) + f" ({checked_part})"
 
 
-def check_or_exit(paths: list[Path], fmt: str = "gnu") -> Checked:
-    """Shared by every command that reads briefings: nothing is built from a bad corpus."""
+def check_or_exit(paths: list[Path], fmt: str = "gnu", strict: bool = False) -> Checked:
+    """Shared by every command that reads briefings: nothing is built from a bad corpus.
+
+    Warnings are printed and let the command go on, unless `strict` makes them errors."""
     checked = gather(paths)
-    if not checked.ok:
+    failed = bool(checked.problems) if strict else not checked.ok
+    if failed:
         report(checked.problems, fmt)
-        click.echo(summary(checked), err=True)
+        click.echo(summary(checked, strict), err=True)
         sys.exit(1)
+    report(checked.warnings, fmt)
     return checked
 
 
@@ -54,21 +69,23 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["gnu", "github"]), default="gnu",
               show_default=True,
               help="gnu: path:line:column: message; github: GitHub Actions annotations.")
-def check(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings as problems (exit 1).")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Check briefings (files or folders; default: briefings/).
 
-    Every problem is printed as path:line:column: message. Exit status: 0 when all is well,
-    1 when any briefing has a problem, 2 for a usage error.
+    Every problem is printed as path:line:column: message, warnings as
+    path:line:column: warning: message. Exit status: 0 when all is well (warnings allowed),
+    1 when any briefing has a problem (or a warning, with --strict), 2 for a usage error.
     """
     targets = list(paths) or [DEFAULT_BRIEFINGS]
     if not paths and not DEFAULT_BRIEFINGS.is_dir():
         raise click.UsageError(f"no {DEFAULT_BRIEFINGS}/ folder here; run sitroom check in the "
                                "project folder, or name the files or folders to check")
-    checked = check_or_exit(targets, fmt)
+    checked = check_or_exit(targets, fmt, strict)
     if not checked.loaded:
         raise click.UsageError("no briefing files (*.yaml, *.yml) in "
                                + ", ".join(str(p) for p in targets))
-    click.echo(summary(checked), err=True)
+    click.echo(summary(checked, strict), err=True)
 
 
 @main.command()

@@ -200,8 +200,17 @@ class Checked:
     problems: list[Problem]
 
     @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
     def ok(self) -> bool:
-        return not self.problems
+        """Nothing stops a build; warnings may remain."""
+        return not self.errors
 
 
 def gather(paths: Iterable[Path]) -> Checked:

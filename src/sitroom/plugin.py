@@ -155,13 +155,19 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
 
         checked = gather([briefings])
         if not checked.ok:
-            count = len(checked.problems)
+            count = len(checked.errors)
             summary = (f"{count} problem{'s' if count != 1 else ''} in the briefings; "
                        "nothing was built")
             if ov.report is not None:
                 ov.report(checked.problems)
                 raise PluginError(summary)
             raise PluginError("\n".join([*(p.gnu() for p in checked.problems), summary]))
+        if checked.warnings:
+            if ov.report is not None:
+                ov.report(checked.warnings)
+            else:
+                for problem in checked.warnings:
+                    log.info(problem.gnu())  # not a build warning: --strict must not fail on it
         if not checked.loaded:
             log.warning(f"no briefings in {briefings}: the site lists none")
         self.report = BuildReport(checked.corpus.select(max_tlp, drafts), max_tlp, drafts)

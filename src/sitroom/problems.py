@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 # A path into a loaded document: keys and list indexes, e.g. ("risks", 2, "likelihood").
 Loc = tuple[str | int, ...]
@@ -16,9 +17,18 @@ class Problem:
     line: int  # 1-based
     column: int  # 1-based
     message: str
+    # "error" stops a build and fails `sitroom check`; "warning" is reported and fails only
+    # `sitroom check --strict`. Last, so problems still sort by place.
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     def gnu(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        # Compilers' convention: errors bare, warnings say so, so editors colour them apart.
+        label = "" if self.is_error else "warning: "
+        return f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
 
     def github(self) -> str:
         # GitHub workflow commands need %, CR and LF escaped in both properties and message.
@@ -29,7 +39,7 @@ class Problem:
             return text
 
         return (
-            f"::error file={esc(self.path, True)},line={self.line},col={self.column},"
+            f"::{self.severity} file={esc(self.path, True)},line={self.line},col={self.column},"
             f"title=sitroom check::{esc(self.message)}"
         )
 
