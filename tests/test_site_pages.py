@@ -11,6 +11,7 @@ import pytest
 
 from conftest import REPO, briefing_data, write_briefings
 from sitroom.corpus import Corpus, gather
+from sitroom.resources import TemplateChain
 from sitroom.site import Links as SiteLinks
 from sitroom.site import (
     SiteError,
@@ -25,6 +26,7 @@ from sitroom.site import (
 from sitroom.vocab import TLP
 
 TEMPLATES = REPO / "templates"
+CHAIN = TemplateChain.for_project(TEMPLATES)
 AIN = "2024-08-06-ain-al-asad-rocket-attack"
 
 
@@ -41,7 +43,7 @@ def example() -> Corpus:
 
 @pytest.fixture(scope="module")
 def pages(example: Corpus) -> dict[str, str]:
-    return {p.path: p.markdown for p in render_pages(example, TEMPLATES)}
+    return {p.path: p.markdown for p in render_pages(example, CHAIN)}
 
 
 def body(page: str) -> str:
@@ -167,7 +169,7 @@ def test_markdown_fields_become_html_blocks_python_markdown_passes_through(
 
 def test_pdf_link_only_when_pdfs_are_built(example: Corpus) -> None:
     def page(pdf: bool) -> str:
-        found = [p for p in render_pages(example, TEMPLATES, SiteOptions(pdf=pdf))
+        found = [p for p in render_pages(example, CHAIN, SiteOptions(pdf=pdf))
                  if p.path == briefing_path(AIN)]
         return found[0].markdown
 
@@ -248,7 +250,7 @@ def test_risk_register_orders_current_risks_by_score(tmp_path: Path) -> None:
     assert [b.id for b in current] == ["new-one", "other-one"]
     titles = [row.risk.title for row in risk_register(current)]
     assert titles == ["Top risk", "Second risk", "Middling risk", "Low risk"]
-    pages = {p.path: p.markdown for p in render_pages(corpus, TEMPLATES)}
+    pages = {p.path: p.markdown for p in render_pages(corpus, CHAIN)}
     text = body(pages["risks/index.md"])
     assert text.index("Top risk") < text.index("Second risk") < text.index("Low risk")
     assert "Old risk superseded" not in text and "Stale risk" not in text
@@ -264,12 +266,12 @@ def test_superseded_banner_and_related_only_within_the_site(tmp_path: Path) -> N
                       title="Second issue SECRETWORD"),
         briefing_data("third-issue", date="2024-01-09", related=["second-issue", "first-issue"]),
     ])
-    clear = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.CLEAR), TEMPLATES)}
+    clear = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.CLEAR), CHAIN)}
     assert not any("second-issue" in text or "SECRETWORD" in text for text in clear.values())
     assert "Superseded" not in clear[briefing_path("first-issue")]
     assert 'href="../first-issue/"' in clear[briefing_path("third-issue")]
 
-    green = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.GREEN), TEMPLATES)}
+    green = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.GREEN), CHAIN)}
     first = green[briefing_path("first-issue")]
     # A CLEAR page never names a GREEN briefing, even on a site that publishes both; it only
     # says that a more restrictive one replaces it.
@@ -284,7 +286,7 @@ def test_listing_pages_carry_the_highest_marking_they_show(tmp_path: Path) -> No
         briefing_data("clear-one", regions=["Alpha"]),
         briefing_data("amber-one", tlp="AMBER", regions=["Beta"]),
     ])
-    pages = {p.path: p for p in render_pages(corpus_of(tmp_path, TLP.AMBER), TEMPLATES)}
+    pages = {p.path: p for p in render_pages(corpus_of(tmp_path, TLP.AMBER), CHAIN)}
     assert pages["index.md"].tlp is TLP.AMBER
     assert pages["regions/alpha/index.md"].tlp is TLP.CLEAR
     assert pages["regions/beta/index.md"].tlp is TLP.AMBER
@@ -298,7 +300,7 @@ def test_team_extension_keys_reach_templates(tmp_path: Path) -> None:
     page = templates / "site" / "briefing.md.j2"
     page.write_text(page.read_text() + '\n<p class="desk">{{ b.x_.x_desk }}</p>\n')
     write_briefings(tmp_path / "b", [briefing_data("ext-one", x_desk="<Ops & Intel>")])
-    out = render_pages(corpus_of(tmp_path / "b"), templates)
+    out = render_pages(corpus_of(tmp_path / "b"), TemplateChain.for_project(templates))
     text = next(p.markdown for p in out if p.path == briefing_path("ext-one"))
     assert '<p class="desk">&lt;Ops &amp; Intel&gt;</p>' in text
 
@@ -312,10 +314,10 @@ def test_a_template_error_names_the_template_and_line(tmp_path: Path) -> None:
     page.write_text("\n".join(lines) + "\n")
     write_briefings(tmp_path / "b", [briefing_data("tmpl-one")])
     with pytest.raises(SiteError, match=r"archive\.md\.j2:4: template error: 'no_such_variable'"):
-        render_pages(corpus_of(tmp_path / "b"), templates)
+        render_pages(corpus_of(tmp_path / "b"), TemplateChain.for_project(templates))
     page.write_text("{% if %}\n")
     with pytest.raises(SiteError, match=r"archive\.md\.j2:1: template error"):
-        render_pages(corpus_of(tmp_path / "b"), templates)
+        render_pages(corpus_of(tmp_path / "b"), TemplateChain.for_project(templates))
 
 
 def test_printed_values_cannot_start_markdown(tmp_path: Path) -> None:
@@ -324,7 +326,7 @@ def test_printed_values_cannot_start_markdown(tmp_path: Path) -> None:
     from sitroom.site import HEADING_LINE, make_site_env
 
     (tmp_path / "t.md.j2").write_text("<p>{{ a }}</p>\n{{ b }}\n<pre>{{ c }}</pre>\n")
-    env = make_site_env(tmp_path)
+    env = make_site_env(TemplateChain.only(tmp_path))
     out = env.get_template("t.md.j2").render(
         a="x\n## [evil](javascript:alert(1))", b="# heading?", c="line 1\nline 2"
     )

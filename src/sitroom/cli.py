@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +14,9 @@ from . import __version__
 from .corpus import Checked, gather
 from .models import slugify
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .resources import TemplateChain
 
 DEFAULT_BRIEFINGS = Path("briefings")
 TITLE_MAX = 200  # as the format allows
@@ -44,11 +49,51 @@ def summary(checked: Checked, strict: bool = False) -> str:
     return " and ".join(parts) + f" ({checked_part})"
 
 
-def check_or_exit(paths: list[Path], fmt: str = "gnu", strict: bool = False) -> Checked:
+def only(checked: Checked, paths: list[Path]) -> Checked:
+    """`checked` narrowed to the files at or under `paths`, whatever else the corpus held."""
+    roots = [p.resolve() for p in paths]
+
+    def wanted(path: str) -> bool:
+        real = Path(path).resolve()
+        return any(real.is_relative_to(root) for root in roots)
+
+    return Checked(checked.corpus, [item for item in checked.loaded if wanted(item.path)],
+                   [p for p in checked.problems if wanted(p.path)])
+
+
+def template_chain(templates: Path) -> TemplateChain:
+    """The project's templates folder before the package's defaults. The default folder is
+    optional; one named on the command line must exist (a typo must not pass unnoticed)."""
+    from .resources import TemplateChain
+
+    source = click.get_current_context().get_parameter_source("templates")
+    if source is not click.core.ParameterSource.DEFAULT and not templates.is_dir():
+        raise click.BadParameter(f"{templates}: no such folder", param_hint="'--templates'")
+    return TemplateChain.for_project(templates)
+
+
+def require(extra: str, *modules: str) -> None:
+    """Stop with the pip command to run when an optional part of Sitroom is not installed."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"this needs Sitroom's '{extra}' extra ({', '.join(missing)} is not installed): "
+            f"pip install 'sitroom[{extra}]'")
+
+
+def check_or_exit(paths: list[Path], fmt: str = "gnu", strict: bool = False,
+                  against: Path | None = None) -> Checked:
     """Shared by every command that reads briefings: nothing is built from a bad corpus.
 
-    Warnings are printed and let the command go on, unless `strict` makes them errors."""
-    checked = gather(paths)
+    Warnings are printed and let the command go on, unless `strict` makes them errors.
+    With `against`, every briefing there is read too (ids must be unique and references
+    resolve across all of them) but only the problems of `paths` count."""
+    if against is None:
+        checked = gather(paths)
+    else:
+        inside = against.resolve()
+        extra = [p for p in paths if not p.resolve().is_relative_to(inside)]
+        checked = only(gather([against, *extra]), paths)
     failed = bool(checked.problems) if strict else not checked.ok
     if failed:
         report(checked.problems, fmt)
@@ -70,7 +115,12 @@ def main() -> None:
               show_default=True,
               help="gnu: path:line:column: message; github: GitHub Actions annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings as problems (exit 1).")
-def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option("--against", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, metavar="FOLDER",
+              help="Read every briefing in FOLDER too, so ids and references resolve across "
+              "all of them, but report only the problems of the named files (the pre-commit "
+              "hook: unfinished work elsewhere does not block a commit).")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, against: Path | None) -> None:
     """Check briefings (files or folders; default: briefings/).
 
     Every problem is printed as path:line:column: message, warnings as
@@ -81,7 +131,9 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     if not paths and not DEFAULT_BRIEFINGS.is_dir():
         raise click.UsageError(f"no {DEFAULT_BRIEFINGS}/ folder here; run sitroom check in the "
                                "project folder, or name the files or folders to check")
-    checked = check_or_exit(targets, fmt, strict)
+    if against is not None and not paths:
+        raise click.UsageError("--against needs the files to check")
+    checked = check_or_exit(targets, fmt, strict, against)
     if not checked.loaded:
         raise click.UsageError("no briefing files (*.yaml, *.yml) in "
                                + ", ".join(str(p) for p in targets))
@@ -105,10 +157,12 @@ def schema() -> None:
 @click.option("--slug", default=None,
               help="The file name's part after the date (default: made from the title).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("templates"), show_default=True, help="Templates folder.")
+              default=Path("templates"), show_default=True,
+              help="The project's templates folder, if any: its new-briefing.yaml.j2 replaces "
+              "the package's.")
 def new(title: str, day: object, folder: Path, slug: str | None, templates: Path) -> None:
     """Write a ready-to-fill briefing at briefings/YYYY/YYYY-MM-DD-slug.yaml."""
-    from .newbriefing import SKELETON, slug_problem, write_new
+    from .newbriefing import slug_problem, write_new
 
     when = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
     if not slugify(title):
@@ -119,11 +173,8 @@ def new(title: str, day: object, folder: Path, slug: str | None, templates: Path
                                f"has at most {TITLE_MAX}")
     if slug is not None and (problem := slug_problem(slug)):
         raise click.BadParameter(problem, param_hint="'--slug'")
-    if not (templates / SKELETON).is_file():
-        raise click.UsageError(f"no {SKELETON} in {templates}/; run sitroom new in the project "
-                               "folder, or pass --templates")
     try:
-        path = write_new(title, when, folder, templates, slug)
+        path = write_new(title, when, folder, template_chain(templates), slug)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc.filename} already exists; choose another title") \
             from None
@@ -132,6 +183,31 @@ def new(title: str, day: object, folder: Path, slug: str | None, templates: Path
             from None
     click.echo(path)
     click.echo(f"Fill in every TODO, then run: sitroom check {path}", err=True)
+
+
+@main.command("init")
+@click.argument("folder", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--name", "site_name", default=None,
+              help="The site's name (default: made from the folder's name).")
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+def init_command(folder: Path, site_name: str | None, force: bool) -> None:
+    """Set up a briefings repository in FOLDER (default: here).
+
+    Writes mkdocs.yml with the sitroom plugin, an example briefing, GitHub workflows (check and
+    build on pull requests, publish on main), a pre-commit hook, editor settings that give
+    every file under briefings/ the schema, a README and .gitignore. Files that exist are left
+    alone and listed (exit 1) unless --force.
+    """
+    from .init import InitError, scaffold, write_repository
+
+    name = site_name or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title()
+    try:
+        written = write_repository(folder, scaffold(name or "Briefings"), force)
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(path)
+    click.echo(f"Next: cd {folder} && sitroom check && sitroom serve", err=True)
 
 
 # --- build and serve: the site (MkDocs is imported only when these run) -------------------------
@@ -164,6 +240,9 @@ def _site_options(func: object) -> object:
                      help="Also publish briefings in status draft and review (default: no)."),
         click.option("--pdf/--no-pdf", default=None,
                      help="Render the PDF situation reports (default: yes)."),
+        click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False),
+                     default=None, help="Paper size of the PDFs (default: the plugin's "
+                     "'paper' option, A4)."),
         click.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="PDFs rendered in parallel (default: one per CPU)."),
         click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -179,7 +258,8 @@ def _site_options(func: object) -> object:
 
 
 def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf: bool | None,
-               jobs: int | None, cache_dir: Path | None, no_cache: bool) -> object:
+               jobs: int | None, cache_dir: Path | None, no_cache: bool,
+               paper: str | None = None) -> object:
     from .plugin import Overrides
 
     return Overrides(
@@ -187,6 +267,7 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
         max_tlp=max_tlp,  # type: ignore[arg-type]
         drafts=drafts,
         pdf=pdf,
+        paper=paper,
         jobs=jobs,
         cache_dir=cache_dir.absolute() if cache_dir else None,
         cache=False if no_cache else None,
@@ -204,16 +285,18 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
               "(default: site_url of the configuration).")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
 def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
-          pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, site_dir: Path | None, site_url: str | None, verbose: bool) -> None:
+          pdf: bool | None, paper: str | None, jobs: int | None, cache_dir: Path | None,
+          no_cache: bool, strict: bool, site_dir: Path | None, site_url: str | None,
+          verbose: bool) -> None:
     """Check the briefings, then build the site and its PDFs (default: into site/).
 
     The site is built in a new folder beside the target and swapped in whole, so a failed build
     leaves the published site as it was. Exit status: 0 when built, 1 on any problem.
     """
+    require("site", "mkdocs", "material")
     from .plugin import SiteBuildError, build_site
 
-    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, paper)
     try:
         target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
                                     overrides=overrides,  # type: ignore[arg-type]
@@ -237,15 +320,16 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
               help="Address to serve on (default: dev_addr of the configuration, "
               "127.0.0.1:8000).")
 def serve(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
-          pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, dev_addr: str | None) -> None:
+          pdf: bool | None, paper: str | None, jobs: int | None, cache_dir: Path | None,
+          no_cache: bool, strict: bool, dev_addr: str | None) -> None:
     """Preview the site, rebuilt on every briefing, template or docs edit.
 
     Nothing is written to the site folder: the preview lives in a temporary folder.
     """
+    require("site", "mkdocs", "material")
     from .plugin import SiteBuildError, serve_site
 
-    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, paper)
     try:
         serve_site(config_file, dev_addr=dev_addr, overrides=overrides,  # type: ignore[arg-type]
                    strict=strict)
@@ -279,7 +363,9 @@ def _briefings_tree(path: Path) -> Path:
               help="pdf/a-3u: PDF/A-3u for archives; pdf/ua-1: tagged PDF/UA-1 for screen "
               "readers (default: a plain PDF).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("templates"), show_default=True, help="Templates folder.")
+              default=Path("templates"), show_default=True,
+              help="The project's templates folder, if any: its files replace the package's "
+              "of the same name.")
 def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | None,
                 templates: Path) -> None:
     """Render one briefing as a PDF situation report.
@@ -289,11 +375,11 @@ def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | 
     path:line:column: message and nothing is written. Exit status: 0 when written, 1 on a
     problem, 2 for a usage error.
     """
+    require("pdf", "weasyprint")
     from .pdfbuild import PdfBuildError, build_pdf
+    from .printopts import PrintOptions
 
-    if not (templates / "pdf" / "briefing.html.j2").is_file():
-        raise click.UsageError(f"no pdf/briefing.html.j2 in {templates}/; run sitroom pdf in the "
-                               "project folder, or pass --templates")
+    options = PrintOptions(template_chain(templates), paper, variant)
     checked = check_or_exit([_briefings_tree(briefing)])
     target = briefing.resolve()
     loaded = next((item for item in checked.loaded
@@ -304,8 +390,7 @@ def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | 
     if out.resolve() == target:
         raise click.UsageError("the output would overwrite the briefing; choose another -o")
     try:
-        build_pdf(checked.corpus, loaded.briefing.id, out, templates=templates, paper=paper,
-                  variant=variant)
+        build_pdf(checked.corpus, loaded.briefing.id, out, options)
     except PdfBuildError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

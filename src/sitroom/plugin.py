@@ -33,7 +33,9 @@ from mkdocs.structure.pages import Page
 
 from . import feeds
 from .corpus import Corpus, gather
+from .printopts import PrintOptions
 from .problems import Problem
+from .resources import TemplateChain
 from .site import (
     HEADING_LINE,
     RED_REFUSED,
@@ -45,6 +47,7 @@ from .site import (
     pdf_path,
     render_pages,
 )
+from .theme import apply_site_defaults
 from .vocab import TLP
 
 log = logging.getLogger("mkdocs.plugins.sitroom")
@@ -86,6 +89,7 @@ class Overrides:
     max_tlp: TLP | None = None
     drafts: bool | None = None
     pdf: bool | None = None
+    paper: str | None = None
     jobs: int | None = None
     cache_dir: Path | None = None
     cache: bool | None = None
@@ -115,7 +119,7 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         self.overrides: Overrides | None = None
         self.report = BuildReport()
         self.root = Path.cwd()
-        self.templates = Path("templates")
+        self.templates = TemplateChain.for_project(None)
         self.cache_dir: Path | None = None
         self._generated: set[str] = set()
         self._stash: dict[str, list[str]] = {}
@@ -130,7 +134,9 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         self.root = Path(config.config_file_path).parent if config.config_file_path \
             else Path.cwd()
         briefings = ov.briefings or self.root / opts.briefings
-        self.templates = self.root / opts.templates
+        # A team's templates/ is optional and overrides the package's defaults file by file.
+        self.templates = TemplateChain.for_project(self.root / opts.templates)
+        apply_site_defaults(config, self.templates)
         try:
             max_tlp = ov.max_tlp if ov.max_tlp is not None else parse_max_tlp(opts.max_tlp)
         except ValueError as exc:
@@ -142,16 +148,16 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
             opts.pdf = ov.pdf
         if ov.jobs is not None:
             opts.jobs = ov.jobs
+        if ov.paper is not None:
+            opts.paper = ov.paper
         cache = opts.cache if ov.cache is None else ov.cache
         self.cache_dir = None if not cache else (
             ov.cache_dir or self.root / (opts.cache_dir or ".cache/sitroom"))
 
-        if not (self.templates / "site").is_dir():
-            raise PluginError(f"{self.templates / 'site'}: no such folder; the 'templates' "
-                              "option must name the folder holding site/ and shared/")
-        if opts.pdf and importlib.util.find_spec("sitroom.pdfbuild") is None:
-            raise PluginError("PDF output is not available in this installation; "
-                              "build with --no-pdf (or 'pdf: false' in mkdocs.yml)")
+        if opts.pdf and importlib.util.find_spec("weasyprint") is None:
+            raise PluginError("PDF output needs Sitroom's 'pdf' extra (pip install "
+                              "'sitroom[pdf]'); or build with --no-pdf ('pdf: false' in "
+                              "mkdocs.yml)")
 
         checked = gather([briefings])
         if not checked.ok:
@@ -173,7 +179,7 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         self.report = BuildReport(checked.corpus.select(max_tlp, drafts), max_tlp, drafts)
 
         # `mkdocs serve` then rebuilds on every briefing or template edit.
-        for path in (briefings, self.templates):
+        for path in (briefings, self.root / opts.templates):
             if path.exists() and str(path.resolve()) not in config.watch:
                 config.watch.append(str(path.resolve()))
         return config
@@ -265,9 +271,9 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         progress = (self.overrides or _serve_overrides or Overrides()).progress
         try:
             self.report.pdfs = build_pdfs(
-                corpus, Path(config.site_dir) / "pdf", templates=self.templates,
-                jobs=self.config.jobs, cache_dir=self.cache_dir, paper=self.config.paper,
-                progress=progress,
+                corpus, Path(config.site_dir) / "pdf",
+                PrintOptions(self.templates, self.config.paper),
+                jobs=self.config.jobs, cache_dir=self.cache_dir, progress=progress,
             )
         except (PdfBuildError, ValueError) as exc:
             raise PluginError(f"PDF: {exc}") from None

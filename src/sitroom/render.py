@@ -7,12 +7,12 @@ so a template typo fails the build instead of printing an empty string into a br
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 from . import markdown, vocab
+from .resources import TemplateChain
 
 
 def format_date(value: date | datetime | None, with_time: bool = True) -> str:
@@ -28,9 +28,10 @@ def format_date(value: date | datetime | None, with_time: bool = True) -> str:
     return text
 
 
-def make_env(templates: Path) -> jinja2.Environment:
+def make_env(templates: TemplateChain) -> jinja2.Environment:
+    """Templates are looked up through the chain: a team's folder first, the defaults second."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=templates.loader(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

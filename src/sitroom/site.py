@@ -23,7 +23,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -34,6 +33,7 @@ from . import markdown as safe_markdown
 from .corpus import Corpus, Group, distinct, region_slug
 from .models import Actor, Briefing, EventDate, Risk
 from .render import make_env
+from .resources import TemplateChain
 from .vocab import TLP
 
 # TLP 2.0 (FIRST) summary definitions, shown as the label's tooltip and under the label.
@@ -363,7 +363,7 @@ def single_line(value: Any) -> Markup:
     return Markup(text)
 
 
-def make_site_env(templates: Path) -> jinja2.Environment:
+def make_site_env(templates: TemplateChain) -> jinja2.Environment:
     env = make_env(templates)
     env.finalize = single_line
     env.filters.update(event_date=event_date, number=number, label=label, coordinate=coordinate,
@@ -372,7 +372,8 @@ def make_site_env(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = None) -> list[Page]:
+def render_pages(corpus: Corpus, templates: TemplateChain,
+                 options: SiteOptions | None = None) -> list[Page]:
     """Every page of the site, in a stable order. Raises SiteError when a template fails."""
     options = options or SiteOptions()
     site = _Site(corpus, options, make_site_env(templates))
