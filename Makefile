@@ -18,8 +18,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
-## site: check the briefings, then build the site and its PDFs into site/
+## site: check the briefings, then build the site and its PDFs into site/ (installs the
+## Debian libraries rendering needs when missing: Pango, HarfBuzz subset)
 site: $(STAMP)
+	scripts/install-system-deps render
 	$(BIN)/sitroom build
 
 ## check: report every problem in briefings/ as path:line:column: message
@@ -32,7 +34,7 @@ serve: $(STAMP)
 
 ## test: lint, type-check and run the whole test suite (installs Chromium and poppler when missing)
 test: $(STAMP) $(NODE_STAMP)
-	scripts/install-system-deps
+	scripts/install-system-deps test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

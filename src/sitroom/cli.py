@@ -110,11 +110,13 @@ def schema() -> None:
               help="Publication date (default: today).")
 @click.option("--dir", "folder", type=click.Path(path_type=Path), default=DEFAULT_BRIEFINGS,
               show_default=True, help="Briefings folder.")
+@click.option("--slug", default=None,
+              help="The file name's part after the date (default: made from the title).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
               default=Path("templates"), show_default=True, help="Templates folder.")
-def new(title: str, day: object, folder: Path, templates: Path) -> None:
+def new(title: str, day: object, folder: Path, slug: str | None, templates: Path) -> None:
     """Write a ready-to-fill briefing at briefings/YYYY/YYYY-MM-DD-slug.yaml."""
-    from .newbriefing import SKELETON, write_new
+    from .newbriefing import SKELETON, slug_problem, write_new
 
     when = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
     if not slugify(title):
@@ -123,11 +125,13 @@ def new(title: str, day: object, folder: Path, templates: Path) -> None:
     if len(title) > TITLE_MAX:
         raise click.UsageError(f"the title is {len(title)} characters long; a briefing title "
                                f"has at most {TITLE_MAX}")
+    if slug is not None and (problem := slug_problem(slug)):
+        raise click.BadParameter(problem, param_hint="'--slug'")
     if not (templates / SKELETON).is_file():
         raise click.UsageError(f"no {SKELETON} in {templates}/; run sitroom new in the project "
                                "folder, or pass --templates")
     try:
-        path = write_new(title, when, folder, templates)
+        path = write_new(title, when, folder, templates, slug)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc.filename} already exists; choose another title") \
             from None
