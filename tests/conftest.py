@@ -30,6 +30,7 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_pdf_fonts": ("pdf",),
     "test_pdf_security": ("pdf",),
     "test_pdfbuild": ("pdf",),
+    "test_fresh_machine": ("pdf",),
     "test_loader_parallel": ("slow",),
 }
 HEAVY_FIXTURES: dict[str, tuple[str, ...]] = {
