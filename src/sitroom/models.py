@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, get_args
+from datetime import date as _date  # `Briefing.date` hides the type inside the class
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -186,15 +187,16 @@ MAX_TEXT = 2_000
 MAX_MARKDOWN = 20_000
 MAX_TITLE = 200
 
-Name = text_type(max_len=MAX_NAME, name=True)
-Text = text_type(max_len=MAX_TEXT)
-Markdown = text_type(max_len=MAX_MARKDOWN, markdown=True)
-Title = text_type(max_len=MAX_TITLE, name=True)
-
-
-def items(item: Any, most: int, least: int = 0) -> Any:
-    """A list of at most `most` items (and at least `least`)."""
-    return Annotated[list[item], Field(min_length=least, max_length=most)]
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Name = str
+    Text = str
+    Markdown = str
+    Title = str
+else:
+    Name = text_type(max_len=MAX_NAME, name=True)
+    Text = text_type(max_len=MAX_TEXT)
+    Markdown = text_type(max_len=MAX_MARKDOWN, markdown=True)
+    Title = text_type(max_len=MAX_TITLE, name=True)
 
 
 def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
@@ -224,9 +226,14 @@ def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 
-Slug = _slug_type(SLUG_RE, "id", 0)
-Tag = _slug_type(SLUG_RE, "tag", 0)
-BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Slug = str
+    Tag = str
+    BriefingId = str
+else:
+    Slug = _slug_type(SLUG_RE, "id", 0)
+    Tag = _slug_type(SLUG_RE, "tag", 0)
+    BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
 
 
 def choice(values: Iterable[str], hints: dict[str, str] | None = None) -> Any:
@@ -264,21 +271,6 @@ _IMPACT_HINTS = {
     "low": "minor", "medium": "moderate", "high": "major", "very high": "severe",
     "critical": "severe", "catastrophic": "severe", "negligible": "minimal",
 }
-
-LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD,
-                        {k: _instead(v) for k, v in _LIKELIHOOD_HINTS.items()})
-Confidence = choice(vocab.CONFIDENCE, {k: _instead(v) for k, v in _LEVEL_HINTS.items()})
-Impact = choice(
-    vocab.IMPACTS,
-    {str(rank): f" (write the word: {rank} is '{word}')"
-     for word, rank in vocab.IMPACT_RANK.items()}
-    | {k: _instead(v) for k, v in _IMPACT_HINTS.items()},
-)
-Kind = choice(vocab.KINDS)
-Status = choice(vocab.STATUSES)
-Trend = choice(vocab.TRENDS)
-RiskTrend = choice(vocab.RISK_TRENDS)
-ActorKind = choice(vocab.ACTOR_KINDS)
 _GRADE_RE = re.compile(r"^\s*([A-Fa-f])\s*[-/ ]?\s*([1-6])\s*$")
 
 
@@ -291,10 +283,34 @@ def grade_hint(text: str) -> str:
             f"credibility: {match[2]})")
 
 
-Reliability = choice(vocab.RELIABILITY, {f"{r}{c}".lower(): grade_hint(f"{r}{c}")
-                                         for r in vocab.RELIABILITY for c in "123456"}
-                     | {f"{r}-{c}".lower(): grade_hint(f"{r}-{c}")
-                        for r in vocab.RELIABILITY for c in "123456"})
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    LikelihoodWord = str
+    Confidence = str
+    Impact = str
+    Kind = str
+    Status = str
+    Trend = str
+    RiskTrend = str
+    ActorKind = str
+    Reliability = str
+else:
+    LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD,
+                            {k: _instead(v) for k, v in _LIKELIHOOD_HINTS.items()})
+    Confidence = choice(vocab.CONFIDENCE, {k: _instead(v) for k, v in _LEVEL_HINTS.items()})
+    Impact = choice(
+        vocab.IMPACTS,
+        {str(rank): f" (write the word: {rank} is '{word}')"
+         for word, rank in vocab.IMPACT_RANK.items()}
+        | {k: _instead(v) for k, v in _IMPACT_HINTS.items()},
+    )
+    Kind = choice(vocab.KINDS)
+    Status = choice(vocab.STATUSES)
+    Trend = choice(vocab.TRENDS)
+    RiskTrend = choice(vocab.RISK_TRENDS)
+    ActorKind = choice(vocab.ACTOR_KINDS)
+    Reliability = choice(vocab.RELIABILITY, {
+        f"{r}{sep}{c}".lower(): grade_hint(f"{r}{c}")
+        for r in vocab.RELIABILITY for c in "123456" for sep in ("", "-")})
 
 
 def _any_case(text: str) -> str:
@@ -528,10 +544,14 @@ def bounded(low: int, high: int, text_pattern: str) -> Any:
     ]
 
 
-Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
-Longitude = bounded(
-    -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
-)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Latitude = float
+    Longitude = float
+else:
+    Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
+    Longitude = bounded(
+        -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
+    )
 
 _CREDIBILITY = ("1", "2", "3", "4", "5", "6")
 
@@ -684,7 +704,7 @@ class Judgment(Record):
     """ICD 203 likelihood word."""
     confidence: Confidence
     """Analytic confidence: low, moderate or high."""
-    sources: items(Slug, 100) = []
+    sources: Annotated[list[Slug], Field(max_length=100)] = []
     """Ids of the sources this judgment rests on."""
 
     @property
@@ -714,7 +734,7 @@ class Actor(Record):
     name: Name
     native_name: Name | None = None
     """The name in its own script."""
-    aliases: items(Name, 50) = []
+    aliases: Annotated[list[Name], Field(max_length=50)] = []
     kind: ActorKind
     affiliation: Name | None = None
     """E.g. Iran-aligned."""
@@ -738,11 +758,11 @@ class Risk(Record):
     trend: RiskTrend | None = None
     horizon: Text | None = None
     """Free text, e.g. 30 days."""
-    indicators: items(Text, 100) = []
+    indicators: Annotated[list[Text], Field(max_length=100)] = []
     """What to watch."""
-    actors: items(Slug, 100) = []
+    actors: Annotated[list[Slug], Field(max_length=100)] = []
     """Actor ids."""
-    sources: items(Slug, 100) = []
+    sources: Annotated[list[Slug], Field(max_length=100)] = []
     """Source ids."""
 
     @property
@@ -768,9 +788,9 @@ class Event(Record):
     """What happened (Markdown)."""
     location: Slug | None = None
     """Location id."""
-    actors: items(Slug, 100) = []
+    actors: Annotated[list[Slug], Field(max_length=100)] = []
     """Actor ids."""
-    sources: items(Slug, 100) = []
+    sources: Annotated[list[Slug], Field(max_length=100)] = []
     """Source ids."""
 
 
@@ -843,32 +863,32 @@ class Briefing(Record):
     """Only published briefings appear on a site unless drafts are asked for."""
     tlp: TLPMarking
     """TLP 2.0: CLEAR, GREEN, AMBER, AMBER+STRICT or RED ('TLP:' prefix, any letter case)."""
-    authors: items(Name, 50, least=1)
-    reviewers: items(Name, 50) = []
-    regions: items(Name, 50, least=1)
-    countries: items(Country, 100) = []
+    authors: Annotated[list[Name], Field(min_length=1, max_length=50)]
+    reviewers: Annotated[list[Name], Field(max_length=50)] = []
+    regions: Annotated[list[Name], Field(min_length=1, max_length=50)]
+    countries: Annotated[list[Country], Field(max_length=100)] = []
     """ISO 3166-1 alpha-2 codes."""
-    tags: items(Tag, 50) = []
+    tags: Annotated[list[Tag], Field(max_length=50)] = []
     trend: Trend | None = None
     """Overall direction since the previous briefing (CrisisWatch)."""
     summary: Markdown
     """The bottom line up front, 1-3 short paragraphs (Markdown)."""
-    key_judgments: items(Judgment, 100) = []
-    key_figures: items(Figure, 100) = []
-    actors: items(Actor, 500, least=1)
-    risks: items(Risk, 200, least=1)
-    timeline: items(Event, 1_000) = []
-    locations: items(Location, 500) = []
-    sources: items(Source, 1_000, least=1)
-    assumptions: items(Text, 100) = []
+    key_judgments: Annotated[list[Judgment], Field(max_length=100)] = []
+    key_figures: Annotated[list[Figure], Field(max_length=100)] = []
+    actors: Annotated[list[Actor], Field(min_length=1, max_length=500)]
+    risks: Annotated[list[Risk], Field(min_length=1, max_length=200)]
+    timeline: Annotated[list[Event], Field(max_length=1_000)] = []
+    locations: Annotated[list[Location], Field(max_length=500)] = []
+    sources: Annotated[list[Source], Field(min_length=1, max_length=1_000)]
+    assumptions: Annotated[list[Text], Field(max_length=100)] = []
     """Key assumptions (ICD 203 standard 3)."""
-    gaps: items(Text, 100) = []
+    gaps: Annotated[list[Text], Field(max_length=100)] = []
     """Intelligence gaps."""
-    related: items(BriefingId, 200) = []
+    related: Annotated[list[BriefingId], Field(max_length=200)] = []
     """Ids of related briefings."""
     supersedes: BriefingId | None = None
     """Id of the briefing this one replaces."""
-    changes: items(Change, 500) = []
+    changes: Annotated[list[Change], Field(max_length=500)] = []
     """Revision history."""
 
     @model_validator(mode="before")
@@ -880,7 +900,7 @@ class Briefing(Record):
         return data
 
     @property
-    def as_of_value(self) -> date | datetime:
+    def as_of_value(self) -> _date | datetime:
         """The information cut-off; the format defaults it to the publication date."""
         return self.as_of if self.as_of is not None else self.date
 
