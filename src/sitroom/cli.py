@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,9 +15,13 @@ from . import __version__
 from .corpus import Checked, gather
 from .models import slugify
 from .problems import Problem
+from .vocab import TLP
 
 if TYPE_CHECKING:
+    from .plugin import Overrides
     from .resources import TemplateChain
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_BRIEFINGS = Path("briefings")
 TITLE_MAX = 200  # as the format allows
@@ -224,7 +229,7 @@ def _max_tlp_option(ctx: click.Context, param: click.Parameter, value: str | Non
         raise click.BadParameter(str(exc).removeprefix("max_tlp: ")) from None
 
 
-def _site_options(func: object) -> object:
+def _site_options(func: F) -> F:
     """Options shared by `build` and `serve`: what to publish, and how."""
     options = [
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -253,18 +258,18 @@ def _site_options(func: object) -> object:
                      help="Fail on any MkDocs warning (broken links and the like)."),
     ]
     for option in reversed(options):
-        func = option(func)  # type: ignore[operator]
+        func = option(func)
     return func
 
 
 def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf: bool | None,
                jobs: int | None, cache_dir: Path | None, no_cache: bool,
-               paper: str | None = None) -> object:
+               paper: str | None = None) -> Overrides:
     from .plugin import Overrides
 
     return Overrides(
         briefings=briefings.absolute() if briefings else None,
-        max_tlp=max_tlp,  # type: ignore[arg-type]
+        max_tlp=max_tlp if isinstance(max_tlp, TLP) else None,
         drafts=drafts,
         pdf=pdf,
         paper=paper,
@@ -277,7 +282,7 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
 
 
 @main.command()
-@_site_options  # type: ignore[arg-type]
+@_site_options
 @click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to publish (default: site_dir of the configuration, site/).")
 @click.option("--site-url", default=None, metavar="URL",
@@ -299,7 +304,7 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
     overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, paper)
     try:
         target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
-                                    overrides=overrides,  # type: ignore[arg-type]
+                                    overrides=overrides,
                                     strict=strict, verbose=verbose)
     except SiteBuildError as exc:
         if str(exc):
@@ -315,7 +320,7 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
 
 
 @main.command()
-@_site_options  # type: ignore[arg-type]
+@_site_options
 @click.option("-a", "--dev-addr", default=None, metavar="IP:PORT",
               help="Address to serve on (default: dev_addr of the configuration, "
               "127.0.0.1:8000).")
@@ -331,7 +336,7 @@ def serve(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
 
     overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, paper)
     try:
-        serve_site(config_file, dev_addr=dev_addr, overrides=overrides,  # type: ignore[arg-type]
+        serve_site(config_file, dev_addr=dev_addr, overrides=overrides,
                    strict=strict)
     except SiteBuildError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -50,6 +50,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from . import __version__
+from .glyphs import needs_glyph
 from .load import display_path
 from .models import Briefing, Location
 from .printopts import ASSET_DIRS, PAPERS, PrintOptions
@@ -223,15 +224,6 @@ def covered_codepoints(templates: TemplateChain) -> frozenset[int]:
     return frozenset(covered)
 
 
-def _needs_glyph(char: str) -> bool:
-    # Controls, format characters (bidi isolates, joiners, soft hyphen) and variation selectors
-    # are never drawn: shaping consumes them.
-    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-        return False
-    code = ord(char)
-    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
-
-
 class _VisibleText(HTMLParser):
     """The text a reader sees: everything in <body>, nothing from <head>."""
 
@@ -282,7 +274,7 @@ def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
 def check_glyphs(briefing: Briefing, html: str, templates: TemplateChain) -> None:
     """Fail, naming the field, when the page would need a glyph no shipped font has."""
     covered = covered_codepoints(templates)
-    missing = sorted({c for c in visible_text(html) if _needs_glyph(c) and ord(c) not in covered})
+    missing = sorted({c for c in visible_text(html) if needs_glyph(c) and ord(c) not in covered})
     if not missing:
         return
     where: dict[str, Loc] = {}
@@ -438,7 +430,7 @@ def render_pdf(html: str, options: PrintOptions) -> bytes:
     templates, variant = options.templates, options.variant
     fetcher = AssetFetcher(templates)
     fonts = ShippedFontsOnly(font_files(templates))
-    options: dict[str, Any] = {
+    settings: dict[str, Any] = {
         "pdf_variant": variant,
         "pdf_tags": variant == "pdf/ua-1",
         "pdf_identifier": True,  # md5 of the content: stable, unlike a random id
@@ -451,11 +443,11 @@ def render_pdf(html: str, options: PrintOptions) -> bytes:
                 # Relative URLs resolve here and are then looked up through the chain.
                 base_url=path2url(str(templates.folders[0] / STYLESHEET_DIR) + "/"),
                 url_fetcher=fetcher,
-            ).render(font_config=fonts, **options)
+            ).render(font_config=fonts, **settings)
             # <link rel=attachment> cannot come from a briefing (its HTML is escaped); this
             # makes sure no template can add one either.
             document.metadata.attachments = []
-            pdf = document.write_pdf(finisher=_finish, **options)
+            pdf = document.write_pdf(finisher=_finish, **settings)
         except FatalURLFetchingError as exc:
             refused = fetcher.refused[-1] if fetcher.refused else str(exc)
             raise PdfRenderError(
