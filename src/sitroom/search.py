@@ -45,12 +45,12 @@ class IndexReport:
 
 def pagefind_executable() -> Path:
     try:
-        from pagefind_bin import get_executable
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
     except ImportError:
         raise SearchError("the search index needs Pagefind: install the package 'pagefind-bin' "
                           "(pip install 'sitroom[site]')") from None
     try:
-        return get_executable()
+        return Path(get_executable())
     except FileNotFoundError as exc:
         raise SearchError(f"Pagefind's binary is missing from its package: {exc}") from None
 
