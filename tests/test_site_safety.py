@@ -199,9 +199,9 @@ def test_nothing_runs_in_the_browser(xss_site: Path, http_root: Any, browser: An
     search.press_sequentially("Indicator", delay=20)
     page.wait_for_selector(f'.md-search-result__item a[href*="{BRIEFING}"]', timeout=15000)
     page.wait_for_timeout(300)
-    first = page.locator(".md-search-result__item").first
-    assert first.locator("h1").inner_text() == TITLE
-    excerpt = first.locator(".sitroom-search__excerpt")
+    found = page.locator(".md-search-result__item", has=page.locator(f'a[href*="{BRIEFING}"]'))
+    assert found.locator("h1").inner_text() == TITLE
+    excerpt = found.locator(".sitroom-search__excerpt")
     assert excerpt.evaluate("e => [...e.querySelectorAll('*')].every(c => c.tagName === 'MARK')")
     assert 'Indicator <script>window.__pwned="script"</script>' in excerpt.inner_text()
     assert page.evaluate("window.__pwned") is None
