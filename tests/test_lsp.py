@@ -208,5 +208,5 @@ def test_likelihood_completes_the_icd_203_words(client: Client, workspace: Path)
     words = ["almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely",
              "very likely", "almost certain"]
     assert set(offered) >= set(words), offered
-    assert offered["roughly even chance"] == "ICD 203: 45-55 % probability"
-    assert offered["almost certain"] == "ICD 203: 95-99 % probability"
+    assert offered["roughly even chance"] == "ICD 203: 45\u201355 % probability"
+    assert offered["almost certain"] == "ICD 203: 95\u201399 % probability"

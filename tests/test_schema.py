@@ -123,7 +123,7 @@ def test_every_closed_list_explains_its_values() -> None:
     assert tlp["enum"] == ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
     assert "no further disclosure" in tlp["enumDescriptions"][-1]
     likelihood = schema["$defs"]["Risk"]["properties"]["likelihood"]
-    assert likelihood["enumDescriptions"][4] == "ICD 203: 55-80 % probability"
+    assert likelihood["enumDescriptions"][4] == "ICD 203: 55\u201380 % probability"
 
 
 def _passing_files() -> list[Path]:

@@ -268,6 +268,12 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         return html
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        from .search import SearchError, index_site
+
+        try:
+            index_site(Path(config.site_dir))
+        except SearchError as exc:
+            raise PluginError(f"search: {exc}") from None
         corpus = self._corpus()
         if not self.config.pdf or not corpus.briefings:
             return
@@ -276,14 +282,18 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         progress = (self.overrides or _serve_overrides or Overrides()).progress
         try:
             self.report.pdfs = build_pdfs(
-                corpus, Path(config.site_dir) / "pdf",
-                PrintOptions(self.templates, self.config.paper),
+                corpus, Path(config.site_dir) / "pdf", self.print_options,
                 jobs=self.config.jobs, cache_dir=self.cache_dir, progress=progress,
             )
         except (PdfBuildError, ValueError) as exc:
             raise PluginError(f"PDF: {exc}") from None
 
     # --- helpers -------------------------------------------------------------------------------
+
+    @property
+    def print_options(self) -> PrintOptions:
+        """What every PDF of this build is made with (the site build and its shards alike)."""
+        return PrintOptions(self.templates, self.config.paper)
 
     def _corpus(self) -> Corpus:
         if self.report.corpus is None:

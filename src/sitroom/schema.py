@@ -51,8 +51,6 @@ def _adjust(node: dict[str, Any], model: type[Record]) -> None:
 # What each value of a closed list means, for editors: yaml-language-server (2.0) shows an
 # `enumDescriptions` entry beside the value it completes (VS Code's JSON support reads it too).
 def _value_meanings() -> dict[tuple[Any, ...], list[str]]:
-    from .site import TLP_MEANING
-
     likelihood = [f"ICD 203: {item.range} probability" for item in vocab.LIKELIHOODS]
     reliability = [f"Admiralty source reliability: {meaning}"
                    for meaning in vocab.RELIABILITY.values()]
@@ -88,7 +86,7 @@ def _value_meanings() -> dict[tuple[Any, ...], list[str]]:
         tuple(vocab.RELIABILITY): reliability,
         tuple(str(n) for n in vocab.CREDIBILITY): credibility,
         tuple(vocab.CREDIBILITY): credibility,
-        vocab.TLP_WORDS: [f"TLP 2.0: {TLP_MEANING[level]}" for level in vocab.TLP],
+        vocab.TLP_WORDS: [f"TLP 2.0: {vocab.TLP_MEANING[level]}" for level in vocab.TLP],
         tuple(sorted(countries)): [countries[code] for code in sorted(countries)],
     }
     return table
