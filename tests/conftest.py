@@ -25,7 +25,6 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_site_target": ("mkdocs",),
     "test_engine": ("mkdocs",),
     "test_serve": ("mkdocs",),
-    "test_publish": ("mkdocs",),
     "test_pdf": ("pdf",),
     "test_pdf_fonts": ("pdf",),
     "test_pdf_security": ("pdf",),
