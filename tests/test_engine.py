@@ -101,13 +101,23 @@ def test_one_edit_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) -> Non
 
 def snapshot(root: Path) -> dict[str, str]:
     out = {}
+    filters = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.name in (".sitroom-site", "sitemap.xml.gz"):
             continue
+        rel = str(path.relative_to(root))
         data = path.read_bytes()
         if path.name == "sitemap.xml":  # <lastmod> is the day of the build
             data = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", data)
-        out[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+        if rel.endswith(".pf_meta") or rel == "pagefind/pagefind-entry.json":
+            continue  # they name the filter files, by their bytes (below)
+        if rel.startswith("pagefind/filter/"):
+            # Pagefind lists filter values in the order it meets the pages on disk: the same
+            # values, in whatever order.
+            filters.append(bytes(sorted(gzip.decompress(data))))
+            continue
+        out[rel] = hashlib.sha256(data).hexdigest()
+    out["pagefind filters"] = hashlib.sha256(b"\0".join(sorted(filters))).hexdigest()
     return out
 
 
@@ -192,3 +202,44 @@ def test_a_docs_page_edit_rebuilds_cleanly(tmp_path: Path) -> None:
     report = build(config, site, cache)
     assert report.mode == "clean" and report.changes.written == ["urls.md"]
     assert "An added sentence." in (site / "urls" / "index.html").read_text()
+
+
+def test_zensical_gets_a_configuration_with_everything_resolved(tmp_path: Path) -> None:
+    from sitroom.engine import Workspace, load_mkdocs, zensical_config
+
+    config, _ = load_mkdocs(SITE_CONFIG)
+    workspace = Workspace(tmp_path / "ws")
+    data = zensical_config(config, workspace)
+    assert "plugins" not in data  # Zensical ignores them: the engine does their work
+    assert data["docs_dir"] == str(workspace.docs) and data["site_dir"] == str(workspace.site)
+    assert Path(data["theme"]["custom_dir"]).is_absolute()
+    assert (Path(data["theme"]["custom_dir"]) / "main.html").is_file()
+    assert data["theme"]["name"] == "material" and data["theme"]["font"] is False
+    assert data["nav"] == config.nav
+    assert data["extra_css"] == [str(c) for c in config.extra_css]
+    assert {"toc": {"permalink": True}} in data["markdown_extensions"]
+    yaml.safe_dump(data)  # plain data, writable as YAML
+
+
+def test_the_zensical_engine_builds_or_says_how_to_install_it(tmp_path: Path) -> None:
+    import importlib.util
+
+    from conftest import build_site_cli
+
+    briefings = corpus(tmp_path / "briefings")
+    config = engine_config(tmp_path, briefings)
+    result = build_site_cli(tmp_path / "site", "--engine", "zensical", config=config,
+                            check=False)
+    if importlib.util.find_spec("zensical") is None:
+        assert result.exit_code == 1
+        assert "the zensical engine is not installed: pip install 'sitroom[zensical]'" \
+            in result.stderr
+        assert not (tmp_path / "site").exists()
+    else:
+        assert result.exit_code == 0, result.stderr
+        for page in ("briefings/alpha-brief", "actors/alpha-actor", "regions/alpha-region",
+                     "countries/iq", "tags/alpha-tag"):
+            assert (tmp_path / "site" / page / "index.html").is_file(), page
+        assert (tmp_path / "site" / "feed.xml").is_file()
+    wrong = build_site_cli(tmp_path / "site", "--engine", "hugo", config=config, check=False)
+    assert wrong.exit_code == 2 and "'hugo' is not one of: mkdocs, zensical" in wrong.stderr

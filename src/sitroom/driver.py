@@ -234,7 +234,7 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
     workspace.forget_state()  # a build killed from here on is followed by a clean one
     try:
         if settings.engine == "zensical":
-            run_zensical(config, workspace)
+            run_zensical(config, plugin, workspace, generated.files)
         else:
             run_mkdocs(config, plugin, workspace, generated.files, dirty=not clean,
                        removed=changes.removed)

@@ -15,6 +15,7 @@ everything resolved instead (`zensical_config`).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -265,8 +266,7 @@ def zensical_config(config: MkDocsConfig, workspace: Workspace) -> dict[str, Any
         "theme": {
             key: value for key, value in {
                 "name": theme.name,
-                "custom_dir": next((d for d in theme.dirs if "sitroom" in d or
-                                    not d.endswith(f"/{theme.name}")), None),
+                "custom_dir": theme.custom_dir,
                 "language": theme.get("language"),
                 "font": theme.get("font"),
                 "palette": theme.get("palette"),
@@ -291,15 +291,20 @@ def _markdown_extensions(config: MkDocsConfig) -> list[Any]:
     return out
 
 
-def run_zensical(config: MkDocsConfig, workspace: Workspace) -> None:
+def run_zensical(config: MkDocsConfig, plugin: SitroomPlugin, workspace: Workspace,
+                 files: dict[str, bool | None]) -> None:
     """Build the staging tree with Zensical (clean builds only). Raises EngineError."""
-    try:
-        import zensical  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("zensical") is None:
         raise EngineError("the zensical engine is not installed: pip install "
-                          "'sitroom[zensical]'") from None
+                          "'sitroom[zensical]'")
     import yaml
 
+    # What the plugin's on_config adds to the configuration (theme defaults), written out.
+    plugin.prepared = files
+    try:
+        config = plugin.on_config(config)
+    finally:
+        plugin.prepared = None
     shutil.rmtree(workspace.site, ignore_errors=True)
     config_file = workspace.root / "zensical.yml"
     config_file.write_text(yaml.safe_dump(zensical_config(config, workspace), sort_keys=False,

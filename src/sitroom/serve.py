@@ -84,8 +84,13 @@ class Preview:
 
         try:
             render_site(config, plugin, settings, self.workspace, result, collect)
-            if settings.pdf and result.corpus and result.corpus.briefings:
-                result.pdfs = make_pdfs(result.corpus, self.workspace.site / "pdf", settings)
+            corpus = result.corpus
+            shown = {b.id for b in corpus.briefings} if corpus and settings.pdf else set()
+            for old in (self.workspace.site / "pdf").glob("*.pdf"):
+                if old.stem not in shown:  # the briefing is gone, or no longer shown
+                    old.unlink()
+            if corpus and shown:
+                result.pdfs = make_pdfs(corpus, self.workspace.site / "pdf", settings)
         except SiteBuildError as exc:
             lines = [p.gnu() for p in problems if p.is_error] or \
                 [line for line in str(exc).splitlines() if line] or \
