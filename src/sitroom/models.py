@@ -180,6 +180,7 @@ Trend = choice(vocab.TRENDS)
 RiskTrend = choice(vocab.RISK_TRENDS)
 ActorKind = choice(vocab.ACTOR_KINDS)
 Reliability = choice(vocab.RELIABILITY)
+LintRule = choice(vocab.LINT_RULES)
 
 
 def _any_case(text: str) -> str:
@@ -509,7 +510,9 @@ class Record(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        keys = [k for k in data if isinstance(k, str) and k.startswith("x_")]
+        # An `x_` key the model declares (x_lint_ignore) is a field, not a free extension.
+        keys = [k for k in data if isinstance(k, str) and k.startswith("x_")
+                and k not in cls.model_fields]
         ext = {k: _as_text(data.pop(k)) for k in keys}
         # An empty key (`tags:`) on a list means "none", not an error.
         for name, info in cls.model_fields.items():
@@ -556,6 +559,8 @@ def _default_id(data: Any, source_key: str) -> Any:
 class Judgment(Record):
     """A key judgment, in ICD 203 estimative language."""
 
+    id: Slug | None = None
+    """Optional: keeps the judgment matched across versions when its wording changes."""
     statement: Markdown
     """What we judge (Markdown)."""
     likelihood: LikelihoodWord
@@ -702,6 +707,15 @@ class Change(Record):
     note: Text
 
 
+class LintIgnore(Record):
+    """A tradecraft rule this briefing silences, and why."""
+
+    rule: LintRule
+    """The rule's name, as `sitroom check` prints it in brackets."""
+    reason: Text
+    """Why the rule does not apply here: reviewers read this."""
+
+
 class Briefing(Record):
     """One briefing: the format contract, v1."""
 
@@ -747,6 +761,8 @@ class Briefing(Record):
     """Id of the briefing this one replaces."""
     changes: list[Change] = []
     """Revision history."""
+    x_lint_ignore: list[LintIgnore] = []
+    """Tradecraft rules silenced for this briefing, each with its reason."""
 
     @model_validator(mode="before")
     @classmethod
