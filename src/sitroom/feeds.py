@@ -127,7 +127,8 @@ def atom(items: list[Entry], *, title: str, site_url: str, feed_url: str) -> byt
         sub(entry, "summary", plain_text(b.summary, 400), type="text")
         sub(entry, "content", item.content_html, type="html")
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
 
 
 def json_feed(items: list[Entry], *, title: str, site_url: str, feed_url: str) -> str:

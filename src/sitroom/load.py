@@ -181,7 +181,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 def _adapter(name: str) -> TypeAdapter[Any]:
     """Validates one field of Briefing (one item, for lists). Built once, on first need."""
     if name not in _ADAPTERS:
-        annotation = Briefing.model_fields[name].annotation
+        annotation: Any = Briefing.model_fields[name].annotation
         if is_list(annotation):
             annotation = get_args(annotation)[0]
         _ADAPTERS[name] = TypeAdapter(annotation)
@@ -252,16 +252,17 @@ def _at_loc(data: Any, loc: Loc) -> Any:
 
 def _model_at(loc: Loc) -> type[Record] | None:
     """The record type that holds the key at `loc` (the last step), for key suggestions."""
-    model: Any = Briefing
+    model: type[Record] = Briefing
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
         field_info = model.model_fields.get(part)
         if field_info is None:
             return None
-        model = record_in(field_info.annotation)
-        if model is None:
+        inner = record_in(field_info.annotation)
+        if inner is None:
             return None
+        model = inner
     return model
 
 

@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, get_args
+from datetime import date as _date  # `Briefing.date` hides the type inside the class
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -111,9 +112,14 @@ def text_type(max_len: int | None = None, markdown: bool = False) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 
-Text = text_type()
-Markdown = text_type(markdown=True)
-Title = text_type(max_len=200)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Text = str
+    Markdown = str
+    Title = str
+else:
+    Text = text_type()
+    Markdown = text_type(markdown=True)
+    Title = text_type(max_len=200)
 
 
 def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
@@ -143,9 +149,14 @@ def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 
-Slug = _slug_type(SLUG_RE, "id", 0)
-Tag = _slug_type(SLUG_RE, "tag", 0)
-BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Slug = str
+    Tag = str
+    BriefingId = str
+else:
+    Slug = _slug_type(SLUG_RE, "id", 0)
+    Tag = _slug_type(SLUG_RE, "tag", 0)
+    BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
 
 
 def choice(values: Iterable[str], hints: dict[str, str] | None = None) -> Any:
@@ -167,20 +178,32 @@ def choice(values: Iterable[str], hints: dict[str, str] | None = None) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema({"enum": list(allowed)})]
 
 
-LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD)
-Confidence = choice(vocab.CONFIDENCE)
-Impact = choice(
-    vocab.IMPACTS,
-    {str(rank): f" (write the word: {rank} is '{word}')"
-     for word, rank in vocab.IMPACT_RANK.items()},
-)
-Kind = choice(vocab.KINDS)
-Status = choice(vocab.STATUSES)
-Trend = choice(vocab.TRENDS)
-RiskTrend = choice(vocab.RISK_TRENDS)
-ActorKind = choice(vocab.ACTOR_KINDS)
-Reliability = choice(vocab.RELIABILITY)
-LintRule = choice(vocab.LINT_RULES)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    LikelihoodWord = str
+    Confidence = str
+    Impact = str
+    Kind = str
+    Status = str
+    Trend = str
+    RiskTrend = str
+    ActorKind = str
+    Reliability = str
+    LintRule = str
+else:
+    LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD)
+    Confidence = choice(vocab.CONFIDENCE)
+    Impact = choice(
+        vocab.IMPACTS,
+        {str(rank): f" (write the word: {rank} is '{word}')"
+         for word, rank in vocab.IMPACT_RANK.items()},
+    )
+    Kind = choice(vocab.KINDS)
+    Status = choice(vocab.STATUSES)
+    Trend = choice(vocab.TRENDS)
+    RiskTrend = choice(vocab.RISK_TRENDS)
+    ActorKind = choice(vocab.ACTOR_KINDS)
+    Reliability = choice(vocab.RELIABILITY)
+    LintRule = choice(vocab.LINT_RULES)
 
 
 def _any_case(text: str) -> str:
@@ -408,10 +431,14 @@ def bounded(low: int, high: int, text_pattern: str) -> Any:
     ]
 
 
-Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
-Longitude = bounded(
-    -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
-)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Latitude = float
+    Longitude = float
+else:
+    Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
+    Longitude = bounded(
+        -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
+    )
 
 _CREDIBILITY = ("1", "2", "3", "4", "5", "6")
 
@@ -773,7 +800,7 @@ class Briefing(Record):
         return data
 
     @property
-    def as_of_value(self) -> date | datetime:
+    def as_of_value(self) -> _date | datetime:
         """The information cut-off; the format defaults it to the publication date."""
         return self.as_of if self.as_of is not None else self.date
 

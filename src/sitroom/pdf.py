@@ -13,7 +13,9 @@ adds what a template cannot promise by itself:
   lack is reported with the briefing field it came from before anything is laid out, and a
   font that is not byte for byte a shipped file fails the render.
 - Strict: a WeasyPrint warning or error (bad CSS, a missing glyph, an unreadable asset) fails
-  the render; a degraded PDF is never published.
+  the render; a degraded PDF is never published. Notices about the machine rather than the
+  content (`ENVIRONMENT_NOTICES`, e.g. fontTools subsetting fonts when HarfBuzz-Subset is
+  missing) are logged, not failures: the PDF they come with is complete.
 - Reproducible: no clock and no randomness reach the file. Dates in the metadata come from the
   briefing and the PDF /ID is a digest of the content, so the same input gives the same bytes.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import re
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -60,6 +63,10 @@ STYLESHEET_DIR = "pdf"  # base of relative URLs in the template: print.css, font
 FONT_DIR = "pdf/fonts"
 FONT_SUFFIXES = (".ttf", ".otf")
 PAPERS = {"A4": "A4", "Letter": "letter"}  # option value -> CSS page size
+# WeasyPrint warnings about the machine, not the briefing or the templates: the PDF is whole.
+ENVIRONMENT_NOTICES = (re.compile(r"Using fontTools instead of HarfBuzz-Subset"),)
+
+log = logging.getLogger(__name__)
 
 class PdfRenderError(Exception):
     """The PDF of one briefing cannot be made. `loc` points into the briefing when the cause is
@@ -464,7 +471,13 @@ def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> byt
                 f"the print template asked for {refused}; the PDF may only use files under "
                 f"{' and '.join(display_path(r) for r in asset_roots(templates))} and data: URIs"
             ) from None
-    problems = [r.getMessage() for r in captured]
+    problems = []
+    for record in captured:
+        message = record.getMessage()
+        if any(notice.match(message) for notice in ENVIRONMENT_NOTICES):
+            log.info("WeasyPrint: %s", message)
+        else:
+            problems.append(message)
     if fetcher.refused:
         problems += [f"refused to load {url}" for url in fetcher.refused]
     if problems:

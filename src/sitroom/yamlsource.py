@@ -104,7 +104,8 @@ class _Fail(Exception):
 
 
 def _pos(event: Event) -> tuple[int, int]:
-    return event.start_mark.line + 1, event.start_mark.column + 1
+    mark = event.start_mark  # the parser marks every event; the type allows none
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def _shown_tag(tag: str) -> str:
@@ -298,14 +299,17 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, path: str) -> Problem:
         # The end of the file is where the parser gave up, not what the analyst must fix: point
         # at what was left open (a quote, a bracket) instead.
         start = exc.context_mark
+        assert start is not None  # tested just above
         context = exc.context or ""
         opened = next((name for key, name in _OPENERS.items() if key in context), "something")
         return Problem(path, start.line + 1, start.column + 1,
                        f"YAML syntax error: {opened} that starts here is never closed")
     if exc.context:
         where = exc.context_mark
-        same = where is None or where.line + 1 == line
-        what += f" ({exc.context})" if same else f" ({exc.context} on line {where.line + 1})"
+        if where is None or where.line + 1 == line:
+            what += f" ({exc.context})"
+        else:
+            what += f" ({exc.context} on line {where.line + 1})"
     if "\\t" in what:
         what += "; indent with spaces, not tabs"
     return Problem(path, line, column, f"YAML syntax error: {what}")
