@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from . import vocab
 from .load import Loaded, load_paths
 from .models import Actor, Briefing, slugify
-from .problems import Problem
+from .problems import Problem, shown
 from .rules import unknown_id
 
 
@@ -171,6 +172,7 @@ def build(loaded: list[Loaded]) -> tuple[Corpus, list[Problem]]:
         if b.supersedes is not None and b.supersedes not in known:
             problems.append(item.at(("supersedes",), unknown_id("briefing", b.supersedes, known)))
     problems += _supersede_cycles(readable)
+    problems += _lookalike_names(readable)
     troubled = {p.path for p in problems}
     good = [item for item, _ in readable if item.briefing is not None and item.path not in troubled]
     corpus = index((item.briefing for item in good if item.briefing),
@@ -200,6 +202,36 @@ def changes_not_logged(corpus: Corpus) -> list[Problem]:
     return [p for b in corpus.briefings
             if (old := corpus.get(b.supersedes or "")) is not None and b.id in corpus.files
             for p in change_problems(corpus.files[b.id].path, b, old)]
+
+
+def _name_key(name: str) -> str:
+    """What a reader sees of a name: compatibility forms folded (NFKC), invisible format
+    characters gone."""
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+
+
+def _lookalike_names(readable: list[tuple[Loaded, Briefing]]) -> list[Problem]:
+    """Actor names that look the same but are different text ('Café' composed and decomposed,
+    a joiner inside): one actor would show under two spellings, or two under one name."""
+    seen: dict[str, tuple[str, Loaded, int]] = {}
+    problems = []
+    for item, b in readable:
+        for index, actor in enumerate(b.actors):
+            if actor is None:
+                continue
+            key = _name_key(actor.name)
+            first = seen.setdefault(key, (actor.name, item, index))
+            if first[0] == actor.name:
+                continue
+            name, other, other_index = first
+            line = other.source_map.value(("actors", other_index, "name"))[0]
+            problems.append(item.at(
+                ("actors", index, "name"),
+                f"{shown(actor.name)} looks the same as {shown(name)} (actors[{other_index}] "
+                f"in {other.path}:{line}) but is written with other Unicode characters; type "
+                "the name again so both are the same text"))
+    return problems
 
 
 @dataclass

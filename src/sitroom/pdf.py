@@ -49,6 +49,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from . import __version__
+from .glyphs import needs_glyph
 from .load import display_path
 from .models import Briefing, Location
 from .pdfbuild import ASSET_DIRS, VARIANTS  # one definition; pdfbuild loads this module lazily
@@ -222,15 +223,6 @@ def covered_codepoints(templates: Path) -> frozenset[int]:
     return frozenset(covered)
 
 
-def _needs_glyph(char: str) -> bool:
-    # Controls, format characters (bidi isolates, joiners, soft hyphen) and variation selectors
-    # are never drawn: shaping consumes them.
-    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-        return False
-    code = ord(char)
-    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
-
-
 class _VisibleText(HTMLParser):
     """The text a reader sees: everything in <body>, nothing from <head>."""
 
@@ -281,7 +273,7 @@ def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
 def check_glyphs(briefing: Briefing, html: str, templates: Path) -> None:
     """Fail, naming the field, when the page would need a glyph no shipped font has."""
     covered = covered_codepoints(templates)
-    missing = sorted({c for c in visible_text(html) if _needs_glyph(c) and ord(c) not in covered})
+    missing = sorted({c for c in visible_text(html) if needs_glyph(c) and ord(c) not in covered})
     if not missing:
         return
     where: dict[str, Loc] = {}
