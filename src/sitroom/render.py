@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown, vocab
+from .history import judgment_history
 from .models import EventDate
 
 
@@ -51,6 +52,7 @@ def make_env(templates: Path) -> jinja2.Environment:
         isodate=lambda d: d.isoformat() if d is not None else "",
     )
     env.globals.update(
+        judgment_history=judgment_history,
         vocab=vocab,
         TLP=vocab.TLP,
         LIKELIHOODS=vocab.LIKELIHOODS,
