@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from . import vocab
 from .load import SUFFIXES, display_path, load_bytes
-from .matching import match_judgments, match_risks
-from .models import Briefing, Judgment, Risk, Source
+from .matching import Matched, match_judgments, match_risks
+from .models import Briefing, Source
 from .problems import Problem
 
 # --- the comparison, as data ------------------------------------------------------------------
@@ -106,40 +106,23 @@ def _edited(old: Any, new: Any, names: Iterable[str]) -> list[str]:
     return out
 
 
-def _judgment_changes(old: Sequence[Judgment], new: Sequence[Judgment]) -> list[ItemChange]:
+def _item_changes(pairs: list[Matched], text: str, rated: tuple[str, ...],
+                  fields: tuple[str, ...]) -> list[ItemChange]:
+    """Key judgments or risks: `text` names them, `rated` fields (likelihood first) move."""
     out = []
-    for m in match_judgments(old, new):
+    for m in pairs:
         if m.old is None or m.new is None:
-            j = m.new or m.old
-            out.append(ItemChange("added" if m.new else "removed", j.statement, j.id,
-                                  rating=_rating(j.likelihood, confidence=j.confidence)))
+            item = m.new or m.old
+            more = {name: getattr(item, name) for name in rated[1:]}
+            out.append(ItemChange("added" if m.new else "removed", getattr(item, text), item.id,
+                                  rating=_rating(item.likelihood, **more)))
             continue
         moves: list[Move] = []
-        _move(moves, "likelihood", m.old.likelihood, m.new.likelihood)
-        _move(moves, "confidence", m.old.confidence, m.new.confidence)
-        edited = _edited(m.old, m.new, ("statement", "sources", "id"))
+        for name in rated:
+            _move(moves, name, getattr(m.old, name), getattr(m.new, name))
+        edited = _edited(m.old, m.new, (text, *fields))
         if moves or edited:
-            out.append(ItemChange("changed", m.new.statement, m.new.id, m.by, moves, edited))
-    return out
-
-
-def _risk_changes(old: Sequence[Risk], new: Sequence[Risk]) -> list[ItemChange]:
-    out = []
-    for m in match_risks(old, new):
-        if m.old is None or m.new is None:
-            r = m.new or m.old
-            out.append(ItemChange("added" if m.new else "removed", r.title, r.id,
-                                  rating=_rating(r.likelihood, impact=r.impact,
-                                                 trend=r.trend)))
-            continue
-        moves: list[Move] = []
-        _move(moves, "likelihood", m.old.likelihood, m.new.likelihood)
-        _move(moves, "impact", m.old.impact, m.new.impact)
-        _move(moves, "trend", m.old.trend, m.new.trend)
-        edited = _edited(m.old, m.new, ("title", "id", "description", "horizon", "indicators",
-                                        "actors", "sources"))
-        if moves or edited:
-            out.append(ItemChange("changed", m.new.title, m.new.id, m.by, moves, edited))
+            out.append(ItemChange("changed", getattr(m.new, text), m.new.id, m.by, moves, edited))
     return out
 
 
@@ -202,8 +185,12 @@ def compare(old: Briefing | None, new: Briefing | None, old_path: str | None,
     _move(out.moves, "marking", old.tlp.label, new.tlp.label)
     _move(out.moves, "status", old.status, new.status)
     _move(out.moves, "id", old.id, new.id)
-    out.key_judgments = _judgment_changes(old.key_judgments, new.key_judgments)
-    out.risks = _risk_changes(old.risks, new.risks)
+    out.key_judgments = _item_changes(match_judgments(old.key_judgments, new.key_judgments),
+                                      "statement", ("likelihood", "confidence"),
+                                      ("sources", "id"))
+    out.risks = _item_changes(match_risks(old.risks, new.risks), "title",
+                              ("likelihood", "impact", "trend"),
+                              ("id", "description", "horizon", "indicators", "actors", "sources"))
     out.sources = _named_changes(old.sources, new.sources, _source_name, _grade, _SOURCE_FIELDS)
     out.actors = _named_changes(old.actors, new.actors, lambda a: a.name,
                                 lambda _o, _n, _m: None, _ACTOR_FIELDS)
