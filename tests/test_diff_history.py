@@ -121,10 +121,10 @@ def test_the_site_page_section(tmp_path: Path) -> None:
     assert (
         '<tr class="history-judgment"><td><span class="history-kind">Judgment:</span> The '
         "strike lasts another week, as the members voted.</td> <td><span class=\"likelihood\">"
-        'likely</span> <span class="range">(55-80 %)</span>, moderate confidence</td> <td>'
+        'likely</span> <span class="range">(55–80 %)</span>, moderate confidence</td> <td>'
         '<strong class="history-moved"><span class="likelihood">very likely</span> <span '
-        'class="range">(80-95 %)</span>, moderate confidence</strong></td> <td><span class='
-        '"likelihood">very likely</span> <span class="range">(80-95 %)</span>, moderate '
+        'class="range">(80–95 %)</span>, moderate confidence</strong></td> <td><span class='
+        '"likelihood">very likely</span> <span class="range">(80–95 %)</span>, moderate '
         "confidence</td> </tr>"
     ) in page
     first = next(text for path, text in pages.items() if "strike-v1" in path)
@@ -149,7 +149,7 @@ def test_the_pdf_section(tmp_path: Path) -> None:
     html = print_html(b, links_for(corpus, b), templates=TEMPLATES)
     assert '<section id="judgment-history">' in html
     assert "<th>15 August 2024 (this report)</th>" in html
-    assert ("<td>Risk: Test risk</td>\n<td>likely <span class=\"range\">(55-80 %)</span>, "
+    assert ("<td>Risk: Test risk</td>\n<td>likely <span class=\"range\">(55–80 %)</span>, "
             "major impact</td><td>likely") in html
     assert html.index('id="judgment-history"') < html.index('id="revisions"')
 

@@ -27,7 +27,6 @@ import logging
 import mimetypes
 import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -51,7 +50,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from . import __version__
 from .glyphs import needs_glyph
 from .load import display_path
-from .models import Briefing, Location
+from .models import Briefing
 from .pdfbuild import ASSET_DIRS, VARIANTS  # one definition; pdfbuild loads this module lazily
 from .problems import Loc
 from .render import Markup, make_env
@@ -93,14 +92,7 @@ def _env(templates: Path) -> jinja2.Environment:
     # The print template sees pdf/ and shared/ only: the folders the PDF cache key covers.
     env.loader = jinja2.PrefixLoader(
         {name: jinja2.FileSystemLoader(str(templates / name)) for name in ASSET_DIRS})
-    env.filters.update(
-        figure=format_figure,
-        coordinates=format_coordinates,
-        text_dir=text_direction,
-        script_lang=script_language,
-        keyword=as_keyword,
-        svg_font=svg_font,
-    )
+    env.filters.update(keyword=as_keyword, svg_font=svg_font)
     return env
 
 
@@ -139,55 +131,6 @@ def as_keyword(text: str) -> str:
     head, sep, tail = text.partition(", ")
     text = f"{tail} {head}" if sep else text
     return " ".join(text.replace(",", " ").split())
-
-
-def format_figure(value: int | float | str) -> str:
-    """2500 -> 2,500 and 3.0 -> 3; text stays as the analyst wrote it."""
-    if isinstance(value, bool | str):
-        return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    return f"{value:,}"
-
-
-def _degrees(value: float, positive: str, negative: str) -> str:
-    text = f"{abs(value):.5f}".rstrip("0")
-    whole, _, decimals = text.partition(".")
-    return f"{whole}.{decimals.ljust(2, '0')}° {positive if value >= 0 else negative}"
-
-
-def format_coordinates(location: Location) -> str:
-    """33.8, 42.44 -> `33.80° N, 42.44° E`: unambiguous on paper, unlike a signed pair."""
-    if location.lat is None or location.lon is None:
-        return ""
-    return f"{_degrees(location.lat, 'N', 'S')}, {_degrees(location.lon, 'E', 'W')}"
-
-
-def text_direction(text: str) -> str:
-    """`rtl` or `ltr` from the first strong character (the HTML dir="auto" rule), else ''."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return ""
-
-
-_PERSIAN_LETTERS = frozenset("پچژگکی")  # in Persian, not in Arabic
-
-
-def script_language(text: str) -> str:
-    """A BCP 47 tag for a name in Hebrew or Arabic script, for shaping and PDF tagging.
-
-    Arabic script is tagged Persian when it uses letters Arabic does not have; the script alone
-    cannot tell Persian from Dari or Urdu, and `fa` shapes all of them correctly."""
-    if any("\u0590" <= c <= "\u05ff" or "\ufb1d" <= c <= "\ufb4f" for c in text):
-        return "he"
-    if any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f" or "\u08a0" <= c <= "\u08ff"
-           or "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufeff" for c in text):
-        return "fa" if _PERSIAN_LETTERS.intersection(text) else "ar"
-    return ""
 
 
 # --- fonts -------------------------------------------------------------------------------------
