@@ -142,16 +142,6 @@ def test_actors_risks_sources_and_the_rest(texts: list[str]) -> None:
     assert whole.index("7 October 2023 Hamas-led attack") < whole.index("October 2023 Iran-align")
 
 
-def test_native_names_extract_in_their_script(texts: list[str]) -> None:
-    """Arabic, Persian and Hebrew come out of the PDF as the analyst wrote them: shaped glyphs
-    with a correct ToUnicode map, in logical (reading) order."""
-    whole = flat(" ".join(texts))
-    for name in ["جمهوری اسلامی ایران", "מדינת ישראל", "حزب الله", "حماس",
-                 "المقاومة الإسلامية في العراق", "أنصار الله", "دولة قطر",
-                 "جمهورية مصر العربية"]:
-        assert name in whole, name
-
-
 def test_native_names_are_marked_with_direction_and_language(corpus: Corpus) -> None:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None

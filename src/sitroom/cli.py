@@ -16,6 +16,7 @@ from .models import slugify
 from .problems import Problem
 
 if TYPE_CHECKING:
+    from .pdfbuild import Shard
     from .settings import CommandLine, SettingsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -144,6 +145,70 @@ def new(title: str, day: object, folder: Path, slug: str | None, templates: Path
 # --- build and serve: the site (MkDocs is imported only when these run) -------------------------
 
 
+def _max_tlp_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return None
+    from .settings import parse_max_tlp
+
+    try:
+        return parse_max_tlp(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command("diff")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--git", "base", metavar="BASE", default=None,
+              help="Compare the briefings changed between commit BASE and the working tree "
+              "(PATHS narrow it; default: briefings/).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="markdown: for a pull-request comment; json: for tools.")
+@click.option("--max-tlp", callback=_max_tlp_option, default=None, metavar="LEVEL",
+              help="Highest marking whose content is shown (default CLEAR); above it only "
+              "'changed (TLP:AMBER): not shown here'.")
+@click.option("--post-comment", is_flag=True,
+              help="Also post the Markdown as the pull request's analytic-diff comment, "
+              "editing the earlier one (in GitHub Actions: GITHUB_TOKEN, GITHUB_EVENT_PATH).")
+def diff_command(paths: tuple[Path, ...], base: str | None, fmt: str, max_tlp: object,
+                 post_comment: bool) -> None:
+    """Show what changed between two versions of briefings, in analytic terms.
+
+    OLD NEW: two files, or two folders. --git BASE: the briefings changed since BASE. Key
+    judgments and risks are matched by id, else by their text. Exit status: 0 when compared,
+    1 when a briefing could not be read (its problems go to stderr), 2 for a usage error.
+    """
+    from .diff import DiffUsageError, diff_git, diff_paths, to_json, to_markdown
+    from .vocab import TLP
+
+    ceiling = max_tlp if isinstance(max_tlp, TLP) else TLP.CLEAR
+    try:
+        if base is not None:
+            default = [DEFAULT_BRIEFINGS] if DEFAULT_BRIEFINGS.is_dir() else []
+            result = diff_git(base, list(paths) or default, ceiling)
+        elif len(paths) == 2:
+            result = diff_paths(paths[0], paths[1], ceiling)
+        else:
+            raise click.UsageError("give two files or folders to compare (OLD NEW), or --git "
+                                   "BASE")
+    except DiffUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    markdown = to_markdown(result, ceiling)
+    click.echo(to_json(result) if fmt == "json" else markdown, nl=False)
+    for problem in result.problems:
+        click.echo(problem.gnu(), err=True)
+    if post_comment:
+        from .prcomment import CommentError, post, target_from_env
+
+        try:
+            done, url = post(markdown, target_from_env())
+        except CommentError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"comment {done}: {url}", err=True)
+    if result.problems:
+        sys.exit(1)
+
+
 def _site_options(func: F) -> F:
     """Options shared by `build` and `serve`: what to publish, and how. Values are checked once,
     with mkdocs.yml's, by `settings.resolve`."""
@@ -214,6 +279,32 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    from .pdfbuild import Shard
+
+    try:
+        return None if value is None else Shard.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _build_shard(config_file: Path, shard: Shard, options: CommandLine) -> None:
+    from .driver import SiteBuildError
+    from .settings import SettingsError
+    from .shard import render_shard
+
+    try:
+        result = render_shard(config_file, shard, options)
+    except SettingsError as exc:
+        _settings_failed(exc)
+    except SiteBuildError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"sitroom build --shard {shard} failed", err=True)
+        sys.exit(1)
+    click.echo(f"shard {shard}: {_count(len(result), 'PDF')} ({len(result.rendered)} rendered, "
+               f"{len(result.cached)} from the cache)", err=True)
+
+
 @main.command()
 @_site_options
 @click.option("--engine", default=None, metavar="NAME",
@@ -225,10 +316,13 @@ def _stop_on_sigterm() -> None:
               help="Address the site is published at, for the feeds and the sitemap "
               "(default: site_url of the configuration).")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+@click.option("--shard", callback=_shard_option, default=None, metavar="I/N",
+              help="Only render share I of N of the PDFs into the PDF cache, and build no "
+              "site (one CI job of N); a build after all N finds every PDF cached.")
 def build(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts: bool | None,
           pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           strict: bool, engine: str | None, site_dir: Path | None, site_url: str | None,
-          verbose: bool) -> None:
+          verbose: bool, shard: Shard | None) -> None:
     """Check the briefings, then build the site and its PDFs (default: into site/).
 
     The site is built in a new folder beside the target and swapped in whole, so a failed build
@@ -241,6 +335,9 @@ def build(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts
 
     _stop_on_sigterm()
     options = _command_line(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, engine)
+    if shard is not None:
+        _build_shard(config_file, shard, options)
+        return
     try:
         target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
                                     options=options, report=report, strict=strict,
