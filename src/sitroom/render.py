@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown, vocab
+from .history import judgment_history
 from .models import EventDate
 from .resources import TemplateChain
 
@@ -215,6 +216,7 @@ def make_env(templates: TemplateChain) -> jinja2.Environment:
         MATRIX=MATRIX,
         TLP_MEANING=vocab.TLP_MEANING,
         RISK_ORDER_TEXT=vocab.RISK_ORDER_TEXT,
+        judgment_history=judgment_history,
         vocab=vocab,
         TLP=vocab.TLP,
         LIKELIHOODS=vocab.LIKELIHOODS,

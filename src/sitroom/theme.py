@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
 
+PDF_EXTRA = ("PDF output needs Sitroom's 'pdf' extra (pip install 'sitroom[pdf]'); or build "
+             "with --no-pdf ('pdf: false' in mkdocs.yml)")
+
+
 def apply_site_defaults(config: MkDocsConfig, templates: TemplateChain) -> None:
     theme = config.theme
     # custom_dir chain: mkdocs.yml's own custom_dir, then templates/site/theme/ of the team,
