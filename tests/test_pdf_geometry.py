@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from itertools import pairwise
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -293,7 +294,7 @@ def test_example_on_a4(briefing_id: str, examples: Corpus, tmp_path: Path) -> No
             *(e.event for e in briefing.timeline)]
     for text in body:
         words = text.split()
-        pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+        pairs = [f"{a} {b}" for a, b in pairwise(words)
                  if a.isalpha() and b.isalpha() and len(a + b) > 8]
         # The first pair printed on one line (a line break may fall inside the others).
         pair, sizes = next((p, found) for p in pairs
