@@ -12,8 +12,8 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
