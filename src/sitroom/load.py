@@ -17,6 +17,7 @@ from typing import Any, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from .glyphs import unprintable
+from .lifeline import tie_to_parent
 from .models import (
     AT_CHAR,
     BRIEFING_ID_RE,
@@ -175,7 +176,7 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
     loaded.problems += [loaded.at(loc, f"fill in the placeholder {shown(text)}")
                         for loc, text in todo.items()]
     locate = _locator(raw, parsed.source_map)
-    loaded.problems += _unprintable(loaded, data, locate)
+    unprintable_text = _unprintable(loaded, data, locate)
     try:
         briefing = Briefing.model_validate(data, context={"default_id": default_id})
     except ValidationError as exc:
@@ -196,6 +197,12 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
         loaded.problems += [loaded.at(loc, msg) for loc, msg in check_briefing(briefing)]
         if not loaded.problems:
             loaded.briefing = briefing
+    # A character refused already (an invisible one in a name) is not reported twice.
+    said = {(p.line, p.column) for p in loaded.problems}
+    unprintable_text = [p for p in unprintable_text if (p.line, p.column) not in said]
+    if unprintable_text:
+        loaded.problems += unprintable_text
+        loaded.briefing = None
     loaded.problems.sort(key=lambda p: (p.line, p.column))
     return loaded
 
@@ -297,7 +304,9 @@ def load_paths(
     size = -(-len(files) // (jobs * 4))  # a few chunks per process evens out slow files
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    # Workers die with this process, however it ends (see lifeline).
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=tie_to_parent) as pool:
         loaded = [item for chunk in pool.map(_load_chunk, chunks) for item in chunk]
     return loaded, problems
 
