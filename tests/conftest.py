@@ -23,6 +23,8 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_plugin_build": ("mkdocs",),
     "test_site_safety": ("mkdocs",),
     "test_site_target": ("mkdocs",),
+    "test_search": ("mkdocs",),
+    "test_shard": ("mkdocs", "pdf"),
     "test_engine": ("mkdocs",),
     "test_serve": ("mkdocs",),
     "test_publish": ("mkdocs",),

@@ -262,6 +262,12 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         return html
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        from .search import SearchError, index_site
+
+        try:
+            index_site(Path(config.site_dir))
+        except SearchError as exc:
+            raise PluginError(f"search: {exc}") from None
         corpus = self._corpus()
         if not self.config.pdf or not corpus.briefings:
             return
