@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from sitroom.cli import main
+from sitroom.corpus import index
 from sitroom.pdfbuild import PdfBuild, PdfBuildError, build_pdfs, write_atomic
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     EXAMPLE,
@@ -134,10 +135,18 @@ def test_a_failure_names_the_briefing_and_keeps_the_rest(tmp_path: Path) -> None
     data = three_briefings(src)
     out.mkdir()
     (out / "charlie-briefing.pdf").write_bytes(b"%PDF- the previous build's file")
-    data["charlie"]["actors"][0]["native_name"] = "བོད"  # in no shipped font
-    path = write_briefing(src, data["charlie"], "charlie-briefing")
+    path = src / "charlie-briefing.yaml"
+    # `sitroom check` refuses a character in no shipped font; the renderer must still fail
+    # cleanly on one that gets past it, so the briefing is changed after the check.
+    checked = corpus_of(src)
+    charlie = checked.by_id["charlie-briefing"]
+    actors = [a.model_copy() for a in charlie.actors]
+    actors[0] = actors[0].model_copy(update={"native_name": "བོད"})  # in no shipped font
+    corpus = index([*[b for b in checked.briefings if b is not charlie],
+                    charlie.model_copy(update={"actors": actors})], checked.files)
+    assert data["charlie"]["id"] == "charlie-briefing"
     with pytest.raises(PdfBuildError) as caught:
-        build(src, out, tmp_path / "cache", jobs=2)
+        build_pdfs(corpus, out, templates=TEMPLATES, cache_dir=tmp_path / "cache", jobs=2)
     message = str(caught.value)
     assert message.startswith("1 PDF could not be made:")
     assert "charlie-briefing" in message and str(path.name) in message

@@ -382,6 +382,9 @@ def _misspelt_keys(errors: list[tuple[Any, Loc]]) -> set[Loc]:
             match = closest(str(loc[-1]), known_keys(model))
             if match is not None:
                 found.add((*loc[:-1], match))
+            value = err.get("input")
+            if isinstance(value, str) and grade_hint(value):  # `grade: B2` says both halves
+                found |= {(*loc[:-1], "reliability"), (*loc[:-1], "credibility")}
     return found
 
 
