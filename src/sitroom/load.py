@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .glyphs import unprintable
 from .lifeline import tie_to_parent
+from .lint import lint
 from .models import (
     AT_CHAR,
     BRIEFING_ID_RE,
@@ -197,6 +198,7 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
         loaded.problems += [loaded.at(loc, msg) for loc, msg in check_briefing(briefing)]
         if not loaded.problems:
             loaded.briefing = briefing
+            loaded.problems += lint(briefing, path, raw.decode("utf-8"), parsed.source_map)
     # A character refused already (an invisible one in a name) is not reported twice.
     said = {(p.line, p.column) for p in loaded.problems}
     unprintable_text = [p for p in unprintable_text if (p.line, p.column) not in said]
