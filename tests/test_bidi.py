@@ -75,6 +75,7 @@ def test_prose_keeps_its_text_without_the_controls() -> None:
     spoof = "Payment file \u202egnp.exe\u202c and \u2067isolated\u2069 text"
     actor = {"id": "a", "name": "A", "kind": "state", "role": spoof}
     risk = {"title": "R", "likelihood": "likely", "impact": "major", "description": spoof,
+            "sources": ["src"],
             "indicators": [spoof], "horizon": spoof}
     briefing, problems = _load(briefing_data(
         "bidi-b", summary=spoof, actors=[actor], risks=[risk], assumptions=[spoof],
