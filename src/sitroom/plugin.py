@@ -44,6 +44,7 @@ from .site import (
     parse_max_tlp,
     pdf_path,
     render_pages,
+    tlp_bar,
 )
 from .vocab import TLP
 
@@ -74,7 +75,7 @@ class SitroomConfig(base.Config):
     cache_dir = c.Optional(c.Type(str))  # default: .cache/sitroom beside mkdocs.yml
     cache = c.Type(bool, default=True)
     latest = c.Type(int, default=20)  # briefings on the home page
-    risk_window_days = c.Type(int, default=90)
+    risk_window_days = c.Optional(c.Type(int))  # None: only supersession ages a risk
     feed_size = c.Type(int, default=feeds.DEFAULT_SIZE)
 
 
@@ -255,6 +256,12 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
             raise PluginError(f"{page.file.src_uri}: {len(stash) - count} generated HTML "
                               "blocks were lost in Markdown; check markdown_extensions")
         return html
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # The theme's 404.html shows no briefing, so its page marking is CLEAR, drawn as on
+        # every generated page.
+        env.globals["sitroom_tlp_bar"] = tlp_bar(self.templates, TLP.CLEAR, "This page:")
+        return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         corpus = self._corpus()
