@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: site check serve test lint schema bench clean
+.PHONY: site check serve test test-fast typecheck lint schema bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
-## site: check the briefings, then build the site and its PDFs into site/
+## site: check the briefings, then build the site and its PDFs into site/ (installs the
+## Debian libraries rendering needs when missing: Pango, HarfBuzz subset)
 site: $(STAMP)
+	scripts/install-system-deps render
 	$(BIN)/sitroom build
 
 ## check: report every problem in briefings/ as path:line:column: message
@@ -30,11 +32,22 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/sitroom serve
 
-## test: lint and run the test suite (installs Chromium and poppler when missing)
+## test: lint, type-check and run the whole test suite (installs Chromium and poppler when missing)
 test: $(STAMP) $(NODE_STAMP)
-	scripts/install-system-deps
+	scripts/install-system-deps test
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+## test-fast: lint, type-check and the tests without MkDocs, WeasyPrint, Chromium (seconds)
+test-fast: $(STAMP) $(NODE_STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -m "not (mkdocs or pdf or browser or slow)"
+
+## typecheck: mypy on src/ (settings in pyproject.toml)
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## schema: regenerate schema/briefing.schema.json from the models
 schema: $(STAMP)

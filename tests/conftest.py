@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +13,57 @@ from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "cases"
+
+# --- markers: `make test-fast` leaves these out (pyproject.toml registers them) ----------------
+# A module listed here is marked whole; a test that uses the `browser` or `repo_site` fixture is
+# marked whatever its module. Add a new slow module here.
+HEAVY_MODULES: dict[str, tuple[str, ...]] = {
+    "test_browser": ("browser", "mkdocs"),
+    "test_handling": ("mkdocs",),
+    "test_plugin_build": ("mkdocs",),
+    "test_site_safety": ("mkdocs",),
+    "test_site_target": ("mkdocs",),
+    "test_search": ("mkdocs",),
+    "test_shard": ("mkdocs", "pdf"),
+    "test_engine": ("mkdocs",),
+    "test_serve": ("mkdocs",),
+    "test_publish": ("mkdocs",),
+    "test_pdf": ("pdf",),
+    "test_pdf_fonts": ("pdf",),
+    "test_pdf_security": ("pdf",),
+    "test_pdfbuild": ("pdf",),
+    "test_fresh_machine": ("pdf",),
+    "test_loader_parallel": ("slow",),
+}
+HEAVY_FIXTURES: dict[str, tuple[str, ...]] = {
+    "browser": ("browser",),
+    "repo_site": ("mkdocs", "pdf"),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every build the tests run keeps its caches in a temporary folder, never in the
+    # repository's own .cache/ (which `make site` uses).
+    if "SITROOM_TEST_CACHE" not in os.environ:
+        os.environ["SITROOM_TEST_CACHE"] = tempfile.mkdtemp(prefix="sitroom-test-cache-")
+        os.environ["SITROOM_CACHE_DIR"] = os.environ["SITROOM_TEST_CACHE"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = os.environ.pop("SITROOM_TEST_CACHE", None)
+    if folder is not None:
+        os.environ.pop("SITROOM_CACHE_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        names = set(HEAVY_MODULES.get(module.__name__ if module else "", ()))
+        for fixture in getattr(item, "fixturenames", ()):
+            names.update(HEAVY_FIXTURES.get(fixture, ()))
+        for name in sorted(names):
+            item.add_marker(name)
 
 
 @pytest.fixture
@@ -91,7 +145,7 @@ def write_briefings(folder: Path, briefings: list[dict[str, object]]) -> Path:
 def repo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's briefings and mkdocs.yml built by `sitroom build`, PDFs included."""
     out = tmp_path_factory.mktemp("repo-site") / "site"
-    build_site_cli(out)  # the default PDF cache, .cache/sitroom, as `make site` uses it
+    build_site_cli(out)  # the PDF cache of the test session (SITROOM_CACHE_DIR)
     return out
 
 

@@ -23,6 +23,8 @@ from conftest import REPO
 
 AIN = "2024-08-06-ain-al-asad-rocket-attack"
 AIN_TITLE = "Rocket attack on Ain al-Asad wounds US personnel"
+RED_SEA = "2024-08-20-red-sea-shipping-disruption"
+EL_FASHER = "2024-09-02-sudan-el-fasher-humanitarian"
 
 
 @dataclass
@@ -38,14 +40,16 @@ class Visit:
             self.page.wait_for_load_state("networkidle")
 
     def search(self, query: str, expect_href: str) -> list[str]:
-        """Type a query as a reader does; the result links once `expect_href` is among them."""
-        box = self.page.locator('input[data-md-component="search-query"]')
+        """Type a query into the header search as a reader does (Pagefind behind Material's
+        dialog); the result pages, in order, once `expect_href` is among them."""
+        box = self.page.locator(".sitroom-search .md-search__input")
         box.click()
+        box.fill("")
         box.press_sequentially(query, delay=20)
         self.page.wait_for_selector(f'.md-search-result__item a[href*="{expect_href}"]',
                                     timeout=20000)
         hrefs = self.page.eval_on_selector_all(
-            ".md-search-result__item > a", "links => links.map(a => a.getAttribute('href'))")
+            ".md-search-result__item > a", "links => links.map(a => a.href)")
         # Pages in result order, as paths from the site root.
         return list(dict.fromkeys(h.removeprefix(self.base).split("?")[0] for h in hrefs))
 
@@ -87,21 +91,71 @@ def test_home_lists_the_example_briefing(visit: Visit) -> None:
     visit.assert_clean()
 
 
-def test_search_for_a_native_name_finds_its_briefing_first(visit: Visit) -> None:
-    visit.open()
-    pages = visit.search("حزب الله", f"briefings/{AIN}/")
-    assert pages[0] == f"briefings/{AIN}/", pages
+@pytest.mark.parametrize(("query", "expected"), [
+    (AIN_TITLE, AIN),                                  # a title
+    ("حزب الله", AIN),                                 # a native name (Arabic)
+    ("جمهوری اسلامی ایران", RED_SEA),                  # Persian
+    ("מדינת ישראל", RED_SEA),                          # Hebrew
+    ("Ain al-Asad", AIN),                              # a place
+    ("El Fasher", EL_FASHER),                          # a place in another briefing
+    ("Hizbullah", AIN),                                # an alias
+    ("Eulerpool", AIN),                                # a source's publisher
+])
+def test_search_finds_the_right_briefing_first(visit: Visit, query: str, expected: str) -> None:
+    visit.open("archive/")
+    pages = visit.search(query, f"briefings/{expected}/")
+    assert pages[0] == f"briefings/{expected}/", pages
     visit.assert_clean()
 
 
-@pytest.mark.parametrize("query", ["Hizbullah", "Hezbollah", "Houthis", "Eulerpool"])
-def test_search_ranks_the_briefing_above_listings(visit: Visit, query: str) -> None:
-    """An alias, a name with its own actor page, a source's publisher."""
-    visit.open("archive/")
-    pages = visit.search(query, "briefings/")
-    assert pages[0].startswith("briefings/2024-"), pages
-    assert any(p.startswith(("actors/", "writing-briefings/")) for p in pages) or \
-        query == "Eulerpool"
+def test_search_results_show_title_date_marking_and_excerpt(visit: Visit) -> None:
+    visit.open()
+    visit.search("Ain al-Asad", f"briefings/{AIN}/")
+    first = visit.page.locator(".md-search-result__item").first
+    assert AIN_TITLE in first.locator("h1").inner_text()
+    assert first.locator(".tlp.tlp-clear").inner_text() == "TLP:CLEAR"
+    assert first.locator(".sitroom-search__date").inner_text() == "6 August 2024"
+    excerpt = first.locator(".sitroom-search__excerpt")
+    assert "Ain" in excerpt.locator("mark").first.inner_text()
+    assert excerpt.evaluate("e => [...e.children].every(c => c.tagName === 'MARK')")
+    visit.assert_clean()
+
+
+def test_actors_are_found_by_name_native_name_and_alias(visit: Visit) -> None:
+    visit.open()
+    for query in ("Hezbollah", "حزب الله", "Hizballah"):
+        pages = visit.search(query, "actors/hezbollah/")
+        assert "actors/hezbollah/" in pages[:3], (query, pages)
+    visit.assert_clean()
+
+
+def test_search_filters_and_sorts(visit: Visit) -> None:
+    visit.open()
+    visit.search("attack", "briefings/")
+    visit.page.click(".sitroom-search__filters summary")
+    region = visit.page.locator('select[data-filter="region"]')
+    visit.page.wait_for_selector('select[data-filter="region"] option[value="Horn of Africa"]',
+                                 state="attached")
+    region.select_option("Middle East")
+    visit.page.wait_for_function(
+        "() => [...document.querySelectorAll('.md-search-result__item a')]"
+        ".every(a => !a.href.includes('sudan'))")
+    visit.page.select_option("select[data-sort]", "asc")
+    visit.page.wait_for_function(
+        f"() => document.querySelector('.md-search-result__item a').href.endsWith('{AIN}/')")
+    visit.page.select_option("select[data-sort]", "desc")
+    visit.page.wait_for_function(
+        f"() => !document.querySelector('.md-search-result__item a').href.endsWith('{AIN}/')")
+    visit.assert_clean()
+
+
+def test_search_loads_no_lunr_index(visit: Visit) -> None:
+    requested: list[str] = []
+    visit.page.on("request", lambda r: requested.append(r.url))
+    visit.open()
+    visit.search("Houthis", "briefings/")
+    assert not any("search_index.json" in u or "/workers/search" in u for u in requested)
+    assert any("/pagefind/" in u for u in requested)
     visit.assert_clean()
 
 

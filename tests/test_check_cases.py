@@ -116,5 +116,10 @@ def test_cases_cover_every_rule_of_the_format() -> None:
         "related-unresolved", "supersedes-unresolved", "supersedes-cycle", "self-reference",
         "Port_Strike", "required-list-empty", "new-placeholders", "one-bad-one-good",
         "all-problems-in-one-run", "invalid-record-no-cascade",
+        # the traps analysts meet, and what check must refuse because the build would
+        "trap-tab-indent", "trap-colon-unquoted", "trap-source-grade", "trap-near-miss-words",
+        "trap-comma-list", "syntax-error-other-files", "name-bidi-control", "name-invisible",
+        "name-lookalike", "unprintable-script", "line-separators", "limit-list-items",
+        "limit-text-length",
     }
     assert required <= names, sorted(required - names)

@@ -3,7 +3,9 @@
 One briefing per marking and status, each carrying its own marker word in every place a word
 can go (title, summary, actor names and aliases, source, tag, region, risk, place, timeline...).
 The whole output tree is then searched for the markers and ids of the excluded ones: every file's
-bytes and name, the gzip sitemap decompressed, and the PDFs' text.
+bytes and name, every gzip file decompressed (the sitemap, and every file of Pagefind's search
+index: its fragments, word index, filters and metadata are gzip streams behind a
+`pagefind_dcd` header once decompressed), and the PDFs' text.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def _texts(site: Path) -> list[tuple[str, str]]:
             continue
         raw = path.read_bytes()
         out.append((rel, raw.decode("utf-8", "replace")))
-        if path.suffix == ".gz":
+        if raw.startswith(GZIP_MAGIC):  # whatever the name: Pagefind's files are .pf_*
             out.append((f"{rel} (gunzipped)", gzip.decompress(raw).decode("utf-8", "replace")))
         if path.suffix == ".pdf":
             text = "".join(page.extract_text() for page in PdfReader(path).pages)
@@ -102,9 +104,21 @@ def _texts(site: Path) -> list[tuple[str, str]]:
     return out
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _assert_only(site: Path, included: list[tuple[str, str]]) -> None:
     texts = _texts(site)
     assert len(texts) > 100
+    # The search index is there, and read decompressed.
+    search = "\n".join(text for where, text in texts
+                       if where.startswith("pagefind/") and where.endswith("(gunzipped)"))
+    assert "pagefind_dcd" in search
+    for c in included:
+        m = marker(*c)
+        for word in (f"{m}title", f"{m}summary", f"{m}alias", f"{m}native", f"{m}place"):
+            assert word in search, word
+    assert not (site / "search" / "search_index.json").exists()
     excluded = [c for c in CASES if c not in included]
     leaks = [(where, word) for c in excluded for word in (marker(*c), ident(*c))
              for where, text in texts if word in text]

@@ -10,8 +10,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from sitroom import pdf
-from sitroom.corpus import Corpus
-from sitroom.pdfbuild import PdfBuildError, build_pdfs, links_for
+from sitroom.corpus import Corpus, gather
+from sitroom.pdfbuild import links_for
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     BRIEFINGS,
     FONT_DIR,
@@ -164,26 +164,25 @@ def test_a_character_no_font_has_is_reported_with_its_field(tmp_path: Path) -> N
     folder = tmp_path / "briefings"
     write_briefing(folder, {**good, "id": "good-briefing"}, "good-briefing")
     bad_path = write_briefing(folder, {**bad, "id": "bad-briefing"}, "bad-briefing")
-    corpus = corpus_of(folder)
+    line = next(n for n, text in enumerate(bad_path.read_text().splitlines(), start=1)
+                if tibetan in text)
 
-    briefing = corpus.get("bad-briefing")
-    assert briefing is not None
+    # `sitroom check` refuses it already, at the character (see glyphs)...
+    checked = gather([folder])
+    assert [(Path(p.path).name, p.line) for p in checked.problems] == [("bad-briefing.yaml", line)]
+    assert "actors[2].native_name: the PDF fonts cannot draw U+0F56" in checked.problems[0].message
+
+    # ... and the renderer still refuses it on its own, naming the field.
+    corpus = corpus_of(folder / "good-briefing.yaml")
+    good_briefing = corpus.get("good-briefing")
+    assert good_briefing is not None
+    actors = [a.model_copy() for a in good_briefing.actors]
+    actors[2] = actors[2].model_copy(update={"native_name": tibetan})
+    briefing = good_briefing.model_copy(update={"actors": actors})
     with pytest.raises(pdf.PdfRenderError) as caught:
         pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES)
     assert caught.value.loc == ("actors", 2, "native_name")
     assert "'བ' (U+0F56)" in str(caught.value)
-
-    out = tmp_path / "site"
-    with pytest.raises(PdfBuildError) as built:
-        build_pdfs(corpus, out, templates=TEMPLATES, jobs=1)
-    message = str(built.value)
-    line = next(n for n, text in enumerate(bad_path.read_text().splitlines(), start=1)
-                if tibetan in text)
-    assert f"{corpus.files['bad-briefing'].path}:{line}:" in message
-    assert "bad-briefing: actors[2].native_name: " in message
-    assert "good-briefing" not in message
-    # The good briefing's PDF is written; the bad one's is not, and nothing half-written is.
-    assert sorted(p.name for p in out.iterdir()) == ["good-briefing.pdf"]
 
 
 def test_a_font_from_outside_the_fonts_folder_is_refused(tmp_path: Path) -> None:

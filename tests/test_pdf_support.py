@@ -54,7 +54,10 @@ def no_weasyprint_warnings(request: pytest.FixtureRequest) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
     if not getattr(request.node, "expects_weasyprint_warnings", False):
-        assert not records, [r.getMessage() for r in records]
+        from sitroom.pdf import ENVIRONMENT_NOTICES
+
+        messages = [r.getMessage() for r in records]
+        assert not [m for m in messages if not any(n.match(m) for n in ENVIRONMENT_NOTICES)]
 
 
 # --- briefings -----------------------------------------------------------------------------

@@ -105,6 +105,13 @@ def test_mkdocs_build_and_sitroom_build_make_the_same_site(mkdocs_site: Path,
     ours, theirs = snapshot(repo_site), snapshot(mkdocs_site)
     # `sitroom build` marks the folder as a site it may replace next time; nothing else differs.
     assert ours.pop(".sitroom-site", None) is not None
+    # Pagefind names its filter and metadata files by a hash of bytes that vary from run to run
+    # (their order): the pages it indexed, its fragments, must be the same.
+    for files in (ours, theirs):
+        for name in [n for n in files if n.startswith("pagefind/")]:
+            value = files.pop(name)
+            if name.startswith("pagefind/fragment/"):
+                files[name] = value
     assert sorted(ours) == sorted(theirs)
     assert f"briefings/{AIN}/index.html" in ours and f"pdf/{AIN}.pdf" in ours
     for name in ours:
@@ -398,40 +405,6 @@ def test_briefing_page_size_does_not_grow_with_the_corpus(tmp_path: Path) -> Non
         assert len(list((site / "briefings").glob("syn-*/index.html"))) == count
         sizes[count] = (site / "briefings" / "syn-000" / "index.html").stat().st_size
     assert abs(sizes[40] - sizes[4]) <= 0.01 * sizes[4], sizes
-
-
-def test_search_index_holds_briefing_text_names_and_sources(repo_site: Path) -> None:
-    index = json.loads((repo_site / "search" / "search_index.json").read_text())
-    docs = index["docs"]
-    brief = [d for d in docs if d["location"].startswith(f"briefings/{AIN}/")]
-    text = " ".join(d["title"] + " " + d["text"] for d in brief)
-    for needle in ("Rockets fired at", "Hezbollah", "حزب الله", "Hizballah", "Hizbullah",
-                   "מדינת ישראל", "Islamic Resistance in Iraq",
-                   "Escalation of Tensions in the Middle East", "U.S. Department of Defense",
-                   "Iranian or Hezbollah retaliation triggers"):
-        assert needle in text, needle
-    # Boilerplate repeated on every briefing is left out, so it does not match everywhere.
-    assert "Admiralty system" not in text and "Recipients can spread" not in text
-    assert "almost no chance" not in text  # the risk matrix's axis
-    # Actor pages carry every native name and alias too.
-    actor = " ".join(d["text"] for d in docs if d["location"].startswith("actors/hezbollah/"))
-    assert "حزب الله" in actor and "Hizballah" in actor
-    # Nothing of the GREEN example in a CLEAR site's index.
-    assert "2024-08-12-ain-al-asad-follow-up" not in json.dumps(index)
-
-
-def test_search_ranks_briefings_above_listings(repo_site: Path) -> None:
-    docs = json.loads((repo_site / "search" / "search_index.json").read_text())["docs"]
-
-    def boosts(prefix: str) -> set[object]:
-        return {d.get("boost") for d in docs
-                if d["location"].split("#")[0].split("?")[0] == prefix}
-
-    assert boosts(f"briefings/{AIN}/") == {2.0}
-    for listing in ("actors/hezbollah/", "", "archive/", "briefings/", "risks/", "actors/",
-                    "regions/middle-east/", "countries/iq/", "tags/iran/"):
-        assert boosts(listing) == {0.5}, listing
-    assert max(b for d in docs for b in [d.get("boost", 1.0)]) == 2.0
 
 
 def test_feeds_are_valid_and_list_the_published_briefings(repo_site: Path) -> None:

@@ -123,11 +123,12 @@ SCHEMA_VISIBLE = [
     "enum-credibility", "enum-credibility-letter", "id-pattern", "id-too-short",
     "actor-id-pattern", "source-id-pattern", "tag-pattern", "related-id-pattern",
     "date-not-a-date", "date-not-real", "date-month-only", "event-date-not-a-date",
-    "event-date-not-real-month", "event-date-not-real-day", "source-date-month-only",
+    "event-date-not-real-month", "event-date-not-real-day",
     "as-of-no-zone", "as-of-not-a-date", "country-lower-case", "country-unknown", "country-uk",
     "country-name", "url-javascript", "url-file", "url-ftp", "url-no-scheme", "url-space",
     "lat-out-of-range", "lon-out-of-range", "lat-not-a-number", "figure-value-empty",
-    "figure-value-list",
+    "figure-value-list", "name-bidi-control", "name-invisible", "limit-list-items",
+    "limit-text-length", "trap-near-miss-words", "trap-comma-list", "trap-source-grade",
 ]
 
 

@@ -7,6 +7,7 @@ page's tags and attributes) and in Chromium (nothing runs, no dialog, the text s
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -139,12 +140,16 @@ def test_the_briefing_shows_every_string_as_typed(xss_site: Path) -> None:
 
 
 def test_search_index_and_feeds_hold_text_not_markup(xss_site: Path) -> None:
-    index = json.loads((xss_site / "search" / "search_index.json").read_text())
-    for doc in index["docs"]:
-        for field in ("title", "text"):
-            # Material renders these as HTML: briefing text must arrive escaped.
-            assert "<script" not in doc[field] and "<img" not in doc[field], doc["location"]
-            assert "<svg" not in doc[field], doc["location"]
+    # Pagefind keeps the pages' text as typed (markup characters included); the header search
+    # prints titles and metadata as text and keeps only <mark> of an excerpt (see
+    # test_nothing_runs_in_the_browser).
+    fragments = [json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))
+                 for p in (xss_site / "pagefind" / "fragment").glob("*.pf_fragment")]
+    brief = next(f for f in fragments if f["url"] == f"/briefings/{BRIEFING}/")
+    assert brief["meta"]["title"] == TITLE
+    assert brief["meta"]["tlp"] == "TLP:CLEAR"
+    assert brief["filters"]["region"] == [f"Region {NASTY}"]
+    assert "Indicator <script>window.__pwned" in brief["content"]
     atom = ET.parse(xss_site / "feed.xml").getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entry = atom.find("a:entry", ns)
@@ -188,11 +193,17 @@ def test_nothing_runs_in_the_browser(xss_site: Path, http_root: Any, browser: An
     page.wait_for_load_state("networkidle")
     assert page.inner_text("h1.briefing-title") == TITLE
     assert page.title().startswith(TITLE)
-    # Search results are rendered from the index as HTML: they must stay text too.
-    search = page.locator('input[data-md-component="search-query"]')
+    # Search results come from the index: they must stay text too.
+    search = page.locator(".sitroom-search .md-search__input")
     search.click()
-    search.press_sequentially("Indicator", delay=20)  # Material reacts to typing, not .fill
+    search.press_sequentially("Indicator", delay=20)
     page.wait_for_selector(f'.md-search-result__item a[href*="{BRIEFING}"]', timeout=15000)
+    page.wait_for_timeout(300)
+    found = page.locator(".md-search-result__item", has=page.locator(f'a[href*="{BRIEFING}"]'))
+    assert found.locator("h1").inner_text() == TITLE
+    excerpt = found.locator(".sitroom-search__excerpt")
+    assert excerpt.evaluate("e => [...e.querySelectorAll('*')].every(c => c.tagName === 'MARK')")
+    assert 'Indicator <script>window.__pwned="script"</script>' in excerpt.inner_text()
     assert page.evaluate("window.__pwned") is None
     assert dialogs == [] and outside == [] and errors == []
     context.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,6 +14,12 @@ from . import __version__
 from .corpus import Checked, gather
 from .models import slugify
 from .problems import Problem
+from .vocab import TLP
+
+if TYPE_CHECKING:
+    from .plugin import Overrides
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_BRIEFINGS = Path("briefings")
 TITLE_MAX = 200  # as the format allows
@@ -102,11 +110,13 @@ def schema() -> None:
               help="Publication date (default: today).")
 @click.option("--dir", "folder", type=click.Path(path_type=Path), default=DEFAULT_BRIEFINGS,
               show_default=True, help="Briefings folder.")
+@click.option("--slug", default=None,
+              help="The file name's part after the date (default: made from the title).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
               default=Path("templates"), show_default=True, help="Templates folder.")
-def new(title: str, day: object, folder: Path, templates: Path) -> None:
+def new(title: str, day: object, folder: Path, slug: str | None, templates: Path) -> None:
     """Write a ready-to-fill briefing at briefings/YYYY/YYYY-MM-DD-slug.yaml."""
-    from .newbriefing import SKELETON, write_new
+    from .newbriefing import SKELETON, slug_problem, write_new
 
     when = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
     if not slugify(title):
@@ -115,11 +125,13 @@ def new(title: str, day: object, folder: Path, templates: Path) -> None:
     if len(title) > TITLE_MAX:
         raise click.UsageError(f"the title is {len(title)} characters long; a briefing title "
                                f"has at most {TITLE_MAX}")
+    if slug is not None and (problem := slug_problem(slug)):
+        raise click.BadParameter(problem, param_hint="'--slug'")
     if not (templates / SKELETON).is_file():
         raise click.UsageError(f"no {SKELETON} in {templates}/; run sitroom new in the project "
                                "folder, or pass --templates")
     try:
-        path = write_new(title, when, folder, templates)
+        path = write_new(title, when, folder, templates, slug)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc.filename} already exists; choose another title") \
             from None
@@ -144,7 +156,7 @@ def _max_tlp_option(ctx: click.Context, param: click.Parameter, value: str | Non
         raise click.BadParameter(str(exc).removeprefix("max_tlp: ")) from None
 
 
-def _site_options(func: object) -> object:
+def _site_options(func: F) -> F:
     """Options shared by `build` and `serve`: what to publish, and how."""
     options = [
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -170,17 +182,17 @@ def _site_options(func: object) -> object:
                      help="Fail on any MkDocs warning (broken links and the like)."),
     ]
     for option in reversed(options):
-        func = option(func)  # type: ignore[operator]
+        func = option(func)
     return func
 
 
 def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf: bool | None,
-               jobs: int | None, cache_dir: Path | None, no_cache: bool) -> object:
+               jobs: int | None, cache_dir: Path | None, no_cache: bool) -> Overrides:
     from .plugin import Overrides
 
     return Overrides(
         briefings=briefings.absolute() if briefings else None,
-        max_tlp=max_tlp,  # type: ignore[arg-type]
+        max_tlp=max_tlp if isinstance(max_tlp, TLP) else None,
         drafts=drafts,
         pdf=pdf,
         jobs=jobs,
@@ -192,7 +204,7 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
 
 
 @main.command()
-@_site_options  # type: ignore[arg-type]
+@_site_options
 @click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to publish (default: site_dir of the configuration, site/).")
 @click.option("--site-url", default=None, metavar="URL",
@@ -212,7 +224,7 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
     overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
     try:
         target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
-                                    overrides=overrides,  # type: ignore[arg-type]
+                                    overrides=overrides,
                                     strict=strict, verbose=verbose)
     except SiteBuildError as exc:
         if str(exc):
@@ -228,7 +240,7 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
 
 
 @main.command()
-@_site_options  # type: ignore[arg-type]
+@_site_options
 @click.option("-a", "--dev-addr", default=None, metavar="IP:PORT",
               help="Address to serve on (default: dev_addr of the configuration, "
               "127.0.0.1:8000).")
@@ -243,7 +255,7 @@ def serve(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
 
     overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
     try:
-        serve_site(config_file, dev_addr=dev_addr, overrides=overrides,  # type: ignore[arg-type]
+        serve_site(config_file, dev_addr=dev_addr, overrides=overrides,
                    strict=strict)
     except SiteBuildError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -244,6 +244,7 @@ def build(loaded: list[Loaded]) -> tuple[Corpus, list[Problem]]:
         if b.supersedes is not None and b.supersedes not in known:
             problems.append(item.at(("supersedes",), unknown_id("briefing", b.supersedes, known)))
     problems += _supersede_cycles(readable)
+    problems += _lookalike_names(readable)
     troubled = {p.path for p in problems}
     good = [item for item, _ in readable if item.briefing is not None and item.path not in troubled]
     corpus = index((item.briefing for item in good if item.briefing),
@@ -263,6 +264,36 @@ def _supersede_cycles(readable: list[tuple[Loaded, Briefing]]) -> list[Problem]:
         if current == start:
             problems.append(item.at(("supersedes",), "forms a cycle: "
                                     + " -> ".join([*chain, start])))
+    return problems
+
+
+def _name_key(name: str) -> str:
+    """What a reader sees of a name: compatibility forms folded (NFKC), invisible format
+    characters gone."""
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+
+
+def _lookalike_names(readable: list[tuple[Loaded, Briefing]]) -> list[Problem]:
+    """Actor names that look the same but are different text ('Café' composed and decomposed,
+    a joiner inside): one actor would show under two spellings, or two under one name."""
+    seen: dict[str, tuple[str, Loaded, int]] = {}
+    problems = []
+    for item, b in readable:
+        for index, actor in enumerate(b.actors):
+            if actor is None:
+                continue
+            key = _name_key(actor.name)
+            first = seen.setdefault(key, (actor.name, item, index))
+            if first[0] == actor.name:
+                continue
+            name, other, other_index = first
+            line = other.source_map.value(("actors", other_index, "name"))[0]
+            problems.append(item.at(
+                ("actors", index, "name"),
+                f"{shown(actor.name)} looks the same as {shown(name)} (actors[{other_index}] "
+                f"in {other.path}:{line}) but is written with other Unicode characters; type "
+                "the name again so both are the same text"))
     return problems
 
 

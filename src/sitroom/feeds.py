@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .corpus import Corpus
@@ -103,7 +103,7 @@ def atom(items: list[Entry], *, title: str, site_url: str, feed_url: str) -> byt
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     sub(feed, "id", feed_url)
-    sub(feed, "title", title)
+    sub(feed, "title", title, type="text")
     updated = max((e.updated for e in items), default=_instant(date(1970, 1, 1)))
     sub(feed, "updated", _rfc3339(updated))
     sub(feed, "link", rel="self", type="application/atom+xml", href=feed_url)
@@ -113,7 +113,7 @@ def atom(items: list[Entry], *, title: str, site_url: str, feed_url: str) -> byt
         b = item.briefing
         entry = sub(feed, "entry")
         sub(entry, "id", item.url)
-        sub(entry, "title", item.title)
+        sub(entry, "title", item.title, type="text")
         sub(entry, "link", rel="alternate", type="text/html", href=item.url)
         if item.pdf_url:
             sub(entry, "link", rel="enclosure", type="application/pdf", href=item.pdf_url)
@@ -124,10 +124,13 @@ def atom(items: list[Entry], *, title: str, site_url: str, feed_url: str) -> byt
         sub(entry, "category", term=b.tlp.label, scheme=TLP_SCHEME, label=b.tlp.label)
         for term in item.categories:
             sub(entry, "category", term=term)
-        sub(entry, "summary", plain_text(b.summary, 400), type="text")
+        # Said to be HTML, and escaped as HTML: a reader that renders summaries as HTML
+        # whatever their type shows `<script>` written in a briefing as text all the same.
+        sub(entry, "summary", str(escape(plain_text(b.summary, 400))), type="html")
         sub(entry, "content", item.content_html, type="html")
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
 
 
 def json_feed(items: list[Entry], *, title: str, site_url: str, feed_url: str) -> str:
@@ -142,7 +145,9 @@ def json_feed(items: list[Entry], *, title: str, site_url: str, feed_url: str) -
                 "id": item.url,
                 "url": item.url,
                 "title": item.title,
+                # Both forms, each in its own field, so no reader has to guess which it got.
                 "content_html": item.content_html,
+                "content_text": plain_text(item.briefing.summary),
                 "summary": plain_text(item.briefing.summary, 400),
                 "date_published": _rfc3339(item.published),
                 "date_modified": _rfc3339(item.updated),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,16 @@ from typing import Any, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
+from .glyphs import unprintable
 from .models import (
+    AT_CHAR,
     BRIEFING_ID_RE,
     DERIVED_ID,
     Briefing,
     Record,
+    char_name,
     describe,
+    grade_hint,
     is_list,
     known_keys,
     record_in,
@@ -28,7 +33,7 @@ from .models import (
 )
 from .problems import Loc, Problem, closest, format_loc, suggest
 from .rules import check_briefing
-from .yamlsource import SourceMap, parse
+from .yamlsource import MAX_BYTES, SourceMap, parse, too_large
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -62,13 +67,21 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+def is_briefing_name(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES  # `.YAML` too: a file is never skipped unsaid
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Files named, and *.yaml/*.yml below folders named, in a stable order."""
+    """Files named, and *.yaml/*.yml below folders named, in a stable order. A link below a
+    folder is followed only within that folder: one leading out of it, nowhere or round in a
+    loop is a problem at the link (a file outside the folder is not the team's to publish)."""
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            found, trouble = _walk(path)
+            files += found
+            problems += trouble
         elif path.is_file():
             files.append(path)
         else:
@@ -76,13 +89,68 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
+def _link_problem(link: Path, root: Path) -> str | None:
+    """Why a link below `root` may not be followed, or None when it stays inside."""
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "the link goes round in a loop; replace it with the file itself"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "the link goes round in a loop; replace it with the file itself"
+        return f"the link leads nowhere (to {os.readlink(link)}); remove it or fix its target"
+    if not target.is_relative_to(root):
+        return (f"the link leads outside {display_path(root)} (to {display_path(target)}) and "
+                "is never published; copy the file into the folder instead")
+    return None
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[Problem]]:
+    root = folder.resolve()
+    files: list[Path] = []
+    problems: list[Problem] = []
+    def unreadable(exc: OSError) -> None:
+        where = display_path(Path(exc.filename)) if exc.filename else display_path(folder)
+        problems.append(Problem(where, 1, 1, f"cannot read the folder: {exc.strerror or exc}"))
+
+    # Links to folders are listed, not entered.
+    for here, dirs, names in os.walk(folder, onerror=unreadable):
+        base = Path(here)
+        for name in dirs:
+            link = base / name
+            if link.is_symlink():
+                why = _link_problem(link, root)
+                if why is not None:
+                    problems.append(Problem(display_path(link), 1, 1, why))
+                # A link to a folder inside is already walked through its real path.
+        for name in names:
+            path = base / name
+            if not is_briefing_name(path):
+                continue
+            if path.is_symlink():
+                why = _link_problem(path, root)
+                if why is not None:
+                    problems.append(Problem(display_path(path), 1, 1, why))
+                    continue
+            if path.is_file():
+                files.append(path)
+    return sorted(files), problems
+
+
 def load_file(path: Path) -> Loaded:
     where = display_path(path)
+
+    def alone(message: str) -> Loaded:
+        return Loaded(where, "", None, SourceMap(), [Problem(where, 1, 1, message)])
+
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            # The size first, and never more than the limit read: a 2 GB file costs nothing.
+            if os.fstat(file.fileno()).st_size > MAX_BYTES:
+                return alone(too_large())
+            raw = file.read(MAX_BYTES + 1)  # a file that grows meanwhile is caught by parse
     except OSError as exc:
-        problem = Problem(where, 1, 1, f"cannot read the file: {exc.strerror or exc}")
-        return Loaded(where, "", None, SourceMap(), [problem])
+        return alone(f"cannot read the file: {exc.strerror or exc}")
     return load_bytes(raw, where, default_id=path.stem)
 
 
@@ -106,6 +174,8 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
     todo = parsed.placeholders
     loaded.problems += [loaded.at(loc, f"fill in the placeholder {shown(text)}")
                         for loc, text in todo.items()]
+    locate = _locator(raw, parsed.source_map)
+    loaded.problems += _unprintable(loaded, data, locate)
     try:
         briefing = Briefing.model_validate(data, context={"default_id": default_id})
     except ValidationError as exc:
@@ -116,7 +186,7 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
                 continue  # already said: the file name, or a placeholder at this place
             if err["type"] == "missing" and loc in said:
                 continue  # `summery` for `summary`: the unknown key says it all
-            problem = _translate(loaded, data, err)
+            problem = _translate(loaded, data, err, locate)
             if problem is not None:
                 loaded.problems.append(problem)
         loaded.partial = partial_briefing(data, default_id)
@@ -128,6 +198,70 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
             loaded.briefing = briefing
     loaded.problems.sort(key=lambda p: (p.line, p.column))
     return loaded
+
+
+# --- one character inside a value --------------------------------------------------------------
+
+# (where a value is, the value, the index of a character in it) -> that character's line, column
+Locate = Callable[[Loc, str, int], tuple[int, int]]
+
+
+def _locator(raw: bytes, source_map: SourceMap) -> Locate:
+    """Finds a character of a value in the file: from where the value starts, the same
+    occurrence of that character. A character written as an escape (`"\\u202e"`) is not there
+    as itself: the value's own place is the best there is."""
+    lines: list[str] = []
+
+    def locate(loc: Loc, value: str, index: int) -> tuple[int, int]:
+        line, column = source_map.value(loc)
+        if not lines:
+            lines.extend(raw.decode("utf-8", "replace").split("\n"))
+        char, nth = value[index], value[:index].count(value[index])
+        row, start = line - 1, column - 1
+        while row < len(lines):
+            found = -1
+            while nth >= 0:
+                found = lines[row].find(char, start)
+                if found < 0:
+                    break
+                nth, start = nth - 1, found + 1
+            if nth < 0:
+                return row + 1, found + 1
+            row, start = row + 1, 0
+        return line, column
+
+    return locate
+
+
+def _strings(node: object, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Every text value of the data with its place; `x_` extensions are the templates' own."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not str(key).startswith("x_"):
+                yield from _strings(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*loc, index))
+    elif isinstance(node, str):
+        yield loc, node
+
+
+def _unprintable(loaded: Loaded, data: dict[str, Any], locate: Locate) -> list[Problem]:
+    """Text the PDF fonts cannot draw, at its first such character: the build would refuse it
+    (see glyphs)."""
+    problems = []
+    for loc, text in _strings(data, ()):
+        found = unprintable(text)
+        if found is None:
+            continue
+        index, others = found
+        more = f" and {others} other character{'s' if others != 1 else ''}" if others else ""
+        line, column = locate(loc, text, index)
+        problems.append(Problem(loaded.path, line, column, _prefixed(
+            loc, f"the PDF fonts cannot draw {char_name(text[index])} ('{text[index]}'){more}; "
+                 "write the text in another script (e.g. Latin letters), or add a font that "
+                 "has it (see templates/pdf/fonts/)")))
+    return problems
 
 
 # Below this many files a second process costs more than it saves.
@@ -179,7 +313,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 def _adapter(name: str) -> TypeAdapter[Any]:
     """Validates one field of Briefing (one item, for lists). Built once, on first need."""
     if name not in _ADAPTERS:
-        annotation = Briefing.model_fields[name].annotation
+        annotation: Any = Briefing.model_fields[name].annotation
         if is_list(annotation):
             annotation = get_args(annotation)[0]
         _ADAPTERS[name] = TypeAdapter(annotation)
@@ -250,29 +384,40 @@ def _at_loc(data: Any, loc: Loc) -> Any:
 
 def _model_at(loc: Loc) -> type[Record] | None:
     """The record type that holds the key at `loc` (the last step), for key suggestions."""
-    model: Any = Briefing
+    model: type[Record] = Briefing
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
         field_info = model.model_fields.get(part)
         if field_info is None:
             return None
-        model = record_in(field_info.annotation)
-        if model is None:
+        inner = record_in(field_info.annotation)
+        if inner is None:
             return None
+        model = inner
     return model
 
 
-def _translate(loaded: Loaded, data: dict[str, Any], err: Any) -> Problem | None:
+def _translate(loaded: Loaded, data: dict[str, Any], err: Any,
+               locate: Locate | None = None) -> Problem | None:
     kind = err["type"]
     loc = _data_loc(data, err["loc"])
     ctx = err.get("ctx") or {}
     if kind == "sitroom":  # our own validators already speak the analyst's language
-        return loaded.at(loc, err["msg"])
+        message = err["msg"]
+        if message.startswith(AT_CHAR):  # about one character: point at it
+            index, _, message = message[1:].partition(AT_CHAR)
+            value = _at_loc(data, loc)
+            if isinstance(value, str) and locate is not None:
+                line, column = locate(loc, value, int(index))
+                return Problem(loaded.path, line, column, _prefixed(loc, message))
+        return loaded.at(loc, message)
     if kind == "extra_forbidden" and loc:
         model = _model_at(loc)
         name = str(loc[-1])
-        hint = suggest(name, known_keys(model)) if model else ""
+        value = err.get("input")
+        hint = (isinstance(value, str) and grade_hint(value)) or \
+            (suggest(name, known_keys(model)) if model else "")
         line, column = loaded.source_map.key(loc)
         return Problem(loaded.path, line, column,
                        _prefixed(loc[:-1], f"unknown key {shown(name)}{hint}"))
@@ -288,8 +433,15 @@ def _translate(loaded: Loaded, data: dict[str, Any], err: Any) -> Problem | None
         return loaded.at(loc[:-1], f"missing required key '{loc[-1]}'")
     value = err.get("input")
     min_length = ctx.get("min_length", 1)
+    if kind == "too_long" and isinstance(value, list):
+        # At the first item past the limit: where the analyst starts cutting.
+        most = ctx.get("max_length", 0)
+        line, column = loaded.source_map.value((*loc, most))
+        return Problem(loaded.path, line, column, _prefixed(
+            loc, f"has {len(value):,} items; at most {most:,} are allowed: split the briefing "
+                 "or keep the most important"))
     messages = {
-        "list_type": f"expected a list, got {describe(value)}",
+        "list_type": f"expected a list, got {describe(value)}{_list_hint(value)}",
         "model_type": f"expected a mapping of keys, got {describe(value)}",
         "model_attributes_type": f"expected a mapping of keys, got {describe(value)}",
         "dict_type": f"expected a mapping of keys, got {describe(value)}",
@@ -298,6 +450,14 @@ def _translate(loaded: Loaded, data: dict[str, Any], err: Any) -> Problem | None
     # Pydantic's own wording ("Input should be ...") is not for analysts; anything not foreseen
     # above still gets a plain message at the right place.
     return loaded.at(loc, messages.get(kind, f"{describe(value)} is not valid here"))
+
+
+def _list_hint(value: object) -> str:
+    """A list written as text: show it as a list (`[a, b]`), the way it should be written."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
+        return ""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    return f"; write it as a list: [{', '.join(parts)}]"
 
 
 def _prefixed(loc: Loc, message: str) -> str:

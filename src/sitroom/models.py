@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, get_args
+from datetime import date as _date  # `Briefing.date` hides the type inside the class
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -91,19 +92,87 @@ def slugify(text: str, limit: int = 100) -> str:
 
 _TEXTUAL = ["string", "number", "boolean"]
 
+# --- characters that change how text reads without being seen ----------------------------------
+# Embeddings, overrides and isolates reorder the text after them: U+202E turns "gnp.exe" into
+# "exe.png" on screen. In names (what pages, listings, feeds and PDF metadata show as titles)
+# they are refused; in prose they are removed, so they cannot reorder what surrounds them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that show as nothing: two names that differ only by one look the same to a reader
+# ("Ha\u200bmas" and "Hamas") but are different text to every program.
+INVISIBLE = frozenset(
+    "\u200b\u200e\u200f\u061c\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
+    "\u115f\u1160\u3164\uffa0"
+)
+# Joiners shape Persian, Indic and emoji text, so they are kept between two letters of such a
+# script; between Latin letters they only hide a difference.
+JOINERS = frozenset("\u200c\u200d")
+# Word processors paste these for line and paragraph breaks; they are breaks, so they become
+# ones (a PDF font has no glyph for them).
+SEPARATORS = {"\u2028": "\n", "\u2029": "\n\n"}
+_NOT_IN_NAMES = "".join(sorted(BIDI_CONTROLS | INVISIBLE | JOINERS | set(SEPARATORS)))
+# Where a message points inside a value: the loader moves the place to that character.
+AT_CHAR = "\x00"
 
-def text_type(max_len: int | None = None, markdown: bool = False) -> Any:
+
+def char_name(char: str) -> str:
+    """`U+202E RIGHT-TO-LEFT OVERRIDE`: how a message names a character one cannot see."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
+
+
+def at_char(index: int, message: str) -> str:
+    """A message about the character at `index` of the value (see load._translate)."""
+    return f"{AT_CHAR}{index}{AT_CHAR}{message}"
+
+
+def _hidden_in_name(text: str) -> int | None:
+    """Where a name holds a character that is invisible or reorders text, if anywhere."""
+    for index, char in enumerate(text):
+        if char in BIDI_CONTROLS or char in INVISIBLE:
+            return index
+        if char in JOINERS:
+            before, after = text[index - 1 : index], text[index + 1 : index + 2]
+            if not (before and after and not before.isascii() and not after.isascii()):
+                return index
+    return None
+
+
+def _line_breaks(text: str, markdown: bool) -> str:
+    for separator, markdown_break in SEPARATORS.items():
+        if separator in text:
+            text = text.replace(separator, markdown_break if markdown else " ")
+    return text
+
+
+def text_type(max_len: int | None = None, markdown: bool = False, name: bool = False) -> Any:
+    """Text of at most `max_len` characters. A `name` is shown as a title (page titles, lists,
+    PDF metadata): it may not hold invisible or reordering characters. Anything else is prose,
+    where reordering controls are dropped."""
+
     def check(value: object) -> str:
-        text = _need_text(value)
+        text = _line_breaks(_need_text(value), markdown)
         if not text.strip():
             raise _fail("is empty; write a value")
+        if name:
+            index = _hidden_in_name(text)
+            if index is not None:
+                raise _fail(at_char(index, "the text holds {char}, an invisible character that can "
+                                           "disguise or reorder text; remove it"),
+                            char=char_name(text[index]))
+        elif not BIDI_CONTROLS.isdisjoint(text):
+            text = "".join(c for c in text if c not in BIDI_CONTROLS)
+            if not text.strip():
+                raise _fail("is empty; write a value")
         if max_len is not None and len(text) > max_len:
             raise _fail(
-                "is {n} characters long; at most {limit} are allowed", n=len(text), limit=max_len
+                "is {n:,} characters long; at most {limit:,} are allowed", n=len(text),
+                limit=max_len
             )
         return text
 
     schema: dict[str, Any] = {"type": _TEXTUAL, "pattern": r"\S"}
+    if name:
+        schema["pattern"] = f"^[^{_NOT_IN_NAMES}]*[^{_NOT_IN_NAMES}\\s][^{_NOT_IN_NAMES}]*$"
     if max_len:
         schema["maxLength"] = max_len
     if markdown:
@@ -111,9 +180,23 @@ def text_type(max_len: int | None = None, markdown: bool = False) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 
-Text = text_type()
-Markdown = text_type(markdown=True)
-Title = text_type(max_len=200)
+# Characters per text field: far beyond a real briefing, far below what makes a PDF of
+# thousands of pages (docs/writing-briefings.md, "Limits").
+MAX_NAME = 300
+MAX_TEXT = 2_000
+MAX_MARKDOWN = 20_000
+MAX_TITLE = 200
+
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Name = str
+    Text = str
+    Markdown = str
+    Title = str
+else:
+    Name = text_type(max_len=MAX_NAME, name=True)
+    Text = text_type(max_len=MAX_TEXT)
+    Markdown = text_type(max_len=MAX_MARKDOWN, markdown=True)
+    Title = text_type(max_len=MAX_TITLE, name=True)
 
 
 def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
@@ -143,9 +226,14 @@ def _slug_type(pattern: re.Pattern[str], what: str, min_number: int) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
 
 
-Slug = _slug_type(SLUG_RE, "id", 0)
-Tag = _slug_type(SLUG_RE, "tag", 0)
-BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Slug = str
+    Tag = str
+    BriefingId = str
+else:
+    Slug = _slug_type(SLUG_RE, "id", 0)
+    Tag = _slug_type(SLUG_RE, "tag", 0)
+    BriefingId = _slug_type(BRIEFING_ID_RE, "briefing id", 100)
 
 
 def choice(values: Iterable[str], hints: dict[str, str] | None = None) -> Any:
@@ -167,19 +255,62 @@ def choice(values: Iterable[str], hints: dict[str, str] | None = None) -> Any:
     return Annotated[str, PlainValidator(check), WithJsonSchema({"enum": list(allowed)})]
 
 
-LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD)
-Confidence = choice(vocab.CONFIDENCE)
-Impact = choice(
-    vocab.IMPACTS,
-    {str(rank): f" (write the word: {rank} is '{word}')"
-     for word, rank in vocab.IMPACT_RANK.items()},
-)
-Kind = choice(vocab.KINDS)
-Status = choice(vocab.STATUSES)
-Trend = choice(vocab.TRENDS)
-RiskTrend = choice(vocab.RISK_TRENDS)
-ActorKind = choice(vocab.ACTOR_KINDS)
-Reliability = choice(vocab.RELIABILITY)
+def _instead(word: str) -> str:
+    return f" (did you mean '{word}'?)"
+
+
+# Words analysts bring from other scales, and the word of ours that means the same.
+_LIKELIHOOD_HINTS = {
+    "probable": "likely", "probably": "likely", "improbable": "unlikely",
+    "highly likely": "very likely", "highly unlikely": "very unlikely",
+    "even chance": "roughly even chance", "possible": "roughly even chance",
+    "certain": "almost certain", "remote": "almost no chance",
+}
+_LEVEL_HINTS = {"medium": "moderate", "mid": "moderate"}
+_IMPACT_HINTS = {
+    "low": "minor", "medium": "moderate", "high": "major", "very high": "severe",
+    "critical": "severe", "catastrophic": "severe", "negligible": "minimal",
+}
+_GRADE_RE = re.compile(r"^\s*([A-Fa-f])\s*[-/ ]?\s*([1-6])\s*$")
+
+
+def grade_hint(text: str) -> str:
+    """`B2` or `B-2` where one half of the grade belongs: say how to write both halves."""
+    match = _GRADE_RE.fullmatch(text)
+    if not match:
+        return ""
+    return (f" (an Admiralty grade has two keys: write reliability: {match[1].upper()} and "
+            f"credibility: {match[2]})")
+
+
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    LikelihoodWord = str
+    Confidence = str
+    Impact = str
+    Kind = str
+    Status = str
+    Trend = str
+    RiskTrend = str
+    ActorKind = str
+    Reliability = str
+else:
+    LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD,
+                            {k: _instead(v) for k, v in _LIKELIHOOD_HINTS.items()})
+    Confidence = choice(vocab.CONFIDENCE, {k: _instead(v) for k, v in _LEVEL_HINTS.items()})
+    Impact = choice(
+        vocab.IMPACTS,
+        {str(rank): f" (write the word: {rank} is '{word}')"
+         for word, rank in vocab.IMPACT_RANK.items()}
+        | {k: _instead(v) for k, v in _IMPACT_HINTS.items()},
+    )
+    Kind = choice(vocab.KINDS)
+    Status = choice(vocab.STATUSES)
+    Trend = choice(vocab.TRENDS)
+    RiskTrend = choice(vocab.RISK_TRENDS)
+    ActorKind = choice(vocab.ACTOR_KINDS)
+    Reliability = choice(vocab.RELIABILITY, {
+        f"{r}{sep}{c}".lower(): grade_hint(f"{r}{c}")
+        for r in vocab.RELIABILITY for c in "123456" for sep in ("", "-")})
 
 
 def _any_case(text: str) -> str:
@@ -347,6 +478,12 @@ _COUNTRY_HINTS = {
 }
 
 
+def _alpha3_hint(text: str) -> str:
+    """`USA` -> ` (ISO 3166-1 alpha-2 for 'USA' is 'US')`: three-letter codes are common."""
+    code = vocab.alpha2_of(text.strip().upper()) if len(text.strip()) == 3 else None
+    return f" (the two-letter code of {shown(text.strip().upper())} is '{code}')" if code else ""
+
+
 def _parse_country(value: object) -> str:
     text = _need_text(value)
     names = vocab.country_names()
@@ -355,7 +492,7 @@ def _parse_country(value: object) -> str:
     if text.upper() in names:
         hint = f" (did you mean '{text.upper()}'?)"
     else:
-        hint = _COUNTRY_HINTS.get(text.upper(), "")
+        hint = _COUNTRY_HINTS.get(text.upper(), "") or _alpha3_hint(text)
     raise _fail(
         "{value} is not an ISO 3166-1 alpha-2 country code{hint}", value=shown(text), hint=hint
     )
@@ -407,10 +544,14 @@ def bounded(low: int, high: int, text_pattern: str) -> Any:
     ]
 
 
-Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
-Longitude = bounded(
-    -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
-)
+if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic's
+    Latitude = float
+    Longitude = float
+else:
+    Latitude = bounded(-90, 90, r"^[-+]?(0*90(\.0*)?|0*[0-8]?[0-9](\.[0-9]*)?|\.[0-9]+)$")
+    Longitude = bounded(
+        -180, 180, r"^[-+]?(0*180(\.0*)?|0*(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]*)?|\.[0-9]+)$"
+    )
 
 _CREDIBILITY = ("1", "2", "3", "4", "5", "6")
 
@@ -422,7 +563,8 @@ def _credibility(value: object) -> int:
         text = _need_text(value)
     if text not in _CREDIBILITY:
         raise _fail(
-            "{value} is not one of: {allowed}", value=shown(text), allowed=", ".join(_CREDIBILITY)
+            "{value} is not one of: {allowed}{hint}", value=shown(text),
+            allowed=", ".join(_CREDIBILITY), hint=grade_hint(text)
         )
     return int(text)
 
@@ -562,7 +704,7 @@ class Judgment(Record):
     """ICD 203 likelihood word."""
     confidence: Confidence
     """Analytic confidence: low, moderate or high."""
-    sources: list[Slug] = []
+    sources: Annotated[list[Slug], Field(max_length=100)] = []
     """Ids of the sources this judgment rests on."""
 
     @property
@@ -573,11 +715,11 @@ class Judgment(Record):
 class Figure(Record):
     """A key figure (OCHA style)."""
 
-    label: Text
+    label: Name
     """What is counted."""
     value: FigureValue
     """A number, or text such as 'about 2,500'."""
-    unit: Text | None = None
+    unit: Name | None = None
     as_of: IsoDate | None = None
     """Date the figure refers to (YYYY-MM-DD)."""
     source: Slug | None = None
@@ -589,12 +731,12 @@ class Actor(Record):
 
     id: Slug
     """Default: made from the name."""
-    name: Text
-    native_name: Text | None = None
+    name: Name
+    native_name: Name | None = None
     """The name in its own script."""
-    aliases: list[Text] = []
+    aliases: Annotated[list[Name], Field(max_length=50)] = []
     kind: ActorKind
-    affiliation: Text | None = None
+    affiliation: Name | None = None
     """E.g. Iran-aligned."""
     country: Country | None = None
     """ISO 3166-1 alpha-2 code."""
@@ -607,7 +749,7 @@ class Risk(Record):
 
     id: Slug
     """Default: made from the title."""
-    title: Text
+    title: Name
     description: Markdown | None = None
     likelihood: LikelihoodWord
     """ICD 203 likelihood word."""
@@ -616,11 +758,11 @@ class Risk(Record):
     trend: RiskTrend | None = None
     horizon: Text | None = None
     """Free text, e.g. 30 days."""
-    indicators: list[Text] = []
+    indicators: Annotated[list[Text], Field(max_length=100)] = []
     """What to watch."""
-    actors: list[Slug] = []
+    actors: Annotated[list[Slug], Field(max_length=100)] = []
     """Actor ids."""
-    sources: list[Slug] = []
+    sources: Annotated[list[Slug], Field(max_length=100)] = []
     """Source ids."""
 
     @property
@@ -646,9 +788,9 @@ class Event(Record):
     """What happened (Markdown)."""
     location: Slug | None = None
     """Location id."""
-    actors: list[Slug] = []
+    actors: Annotated[list[Slug], Field(max_length=100)] = []
     """Actor ids."""
-    sources: list[Slug] = []
+    sources: Annotated[list[Slug], Field(max_length=100)] = []
     """Source ids."""
 
 
@@ -657,7 +799,7 @@ class Location(Record):
 
     id: Slug
     """Default: made from the name."""
-    name: Text
+    name: Name
     country: Country | None = None
     """ISO 3166-1 alpha-2 code."""
     lat: Latitude | None = None
@@ -671,11 +813,12 @@ class Source(Record):
 
     id: Slug
     """What judgments, risks and events cite."""
-    title: Text
-    publisher: Text
+    title: Name
+    publisher: Name
     url: Url | None = None
     """http or https only."""
-    published: IsoDate | None = None
+    published: EventDay | None = None
+    """YYYY-MM-DD, or YYYY-MM when the day is unknown."""
     accessed: IsoDate | None = None
     reliability: Reliability
     """A completely reliable ... E unreliable, F cannot be judged."""
@@ -720,32 +863,32 @@ class Briefing(Record):
     """Only published briefings appear on a site unless drafts are asked for."""
     tlp: TLPMarking
     """TLP 2.0: CLEAR, GREEN, AMBER, AMBER+STRICT or RED ('TLP:' prefix, any letter case)."""
-    authors: Annotated[list[Text], Field(min_length=1)]
-    reviewers: list[Text] = []
-    regions: Annotated[list[Text], Field(min_length=1)]
-    countries: list[Country] = []
+    authors: Annotated[list[Name], Field(min_length=1, max_length=50)]
+    reviewers: Annotated[list[Name], Field(max_length=50)] = []
+    regions: Annotated[list[Name], Field(min_length=1, max_length=50)]
+    countries: Annotated[list[Country], Field(max_length=100)] = []
     """ISO 3166-1 alpha-2 codes."""
-    tags: list[Tag] = []
+    tags: Annotated[list[Tag], Field(max_length=50)] = []
     trend: Trend | None = None
     """Overall direction since the previous briefing (CrisisWatch)."""
     summary: Markdown
     """The bottom line up front, 1-3 short paragraphs (Markdown)."""
-    key_judgments: list[Judgment] = []
-    key_figures: list[Figure] = []
-    actors: Annotated[list[Actor], Field(min_length=1)]
-    risks: Annotated[list[Risk], Field(min_length=1)]
-    timeline: list[Event] = []
-    locations: list[Location] = []
-    sources: Annotated[list[Source], Field(min_length=1)]
-    assumptions: list[Text] = []
+    key_judgments: Annotated[list[Judgment], Field(max_length=100)] = []
+    key_figures: Annotated[list[Figure], Field(max_length=100)] = []
+    actors: Annotated[list[Actor], Field(min_length=1, max_length=500)]
+    risks: Annotated[list[Risk], Field(min_length=1, max_length=200)]
+    timeline: Annotated[list[Event], Field(max_length=1_000)] = []
+    locations: Annotated[list[Location], Field(max_length=500)] = []
+    sources: Annotated[list[Source], Field(min_length=1, max_length=1_000)]
+    assumptions: Annotated[list[Text], Field(max_length=100)] = []
     """Key assumptions (ICD 203 standard 3)."""
-    gaps: list[Text] = []
+    gaps: Annotated[list[Text], Field(max_length=100)] = []
     """Intelligence gaps."""
-    related: list[BriefingId] = []
+    related: Annotated[list[BriefingId], Field(max_length=200)] = []
     """Ids of related briefings."""
     supersedes: BriefingId | None = None
     """Id of the briefing this one replaces."""
-    changes: list[Change] = []
+    changes: Annotated[list[Change], Field(max_length=500)] = []
     """Revision history."""
 
     @model_validator(mode="before")
@@ -757,7 +900,7 @@ class Briefing(Record):
         return data
 
     @property
-    def as_of_value(self) -> date | datetime:
+    def as_of_value(self) -> _date | datetime:
         """The information cut-off; the format defaults it to the publication date."""
         return self.as_of if self.as_of is not None else self.date
 

@@ -16,8 +16,20 @@ SCHEMA_PATH = Path("schema") / "briefing.schema.json"
 SLUG_LIMIT = 80  # with the date in front, the id stays within the 100 characters allowed
 
 
-def new_path(title: str, day: date, folder: Path) -> Path:
-    return folder / f"{day.year:04d}" / f"{day.isoformat()}-{slugify(title, SLUG_LIMIT)}.yaml"
+def new_path(title: str, day: date, folder: Path, slug: str | None = None) -> Path:
+    """`folder/YYYY/YYYY-MM-DD-slug.yaml`; the slug is made from the title unless given."""
+    slug = slug or slugify(title, SLUG_LIMIT)
+    return folder / f"{day.year:04d}" / f"{day.isoformat()}-{slug}.yaml"
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` cannot name a briefing file, or None."""
+    suggestion = slugify(slug, SLUG_LIMIT)
+    if suggestion != slug:
+        example = f" (e.g. {suggestion})" if suggestion else ""
+        return (f"{slug!r} is not a slug: lower-case letters a-z, digits and single hyphens, "
+                f"at most {SLUG_LIMIT} characters{example}")
+    return None
 
 
 def render_new(title: str, day: date, templates: Path, schema: str) -> str:
@@ -36,12 +48,13 @@ def render_new(title: str, day: date, templates: Path, schema: str) -> str:
     )
 
 
-def write_new(title: str, day: date, folder: Path, templates: Path) -> Path:
+def write_new(title: str, day: date, folder: Path, templates: Path,
+              slug: str | None = None) -> Path:
     """Write the skeleton; FileExistsError rather than overwrite an analyst's work.
 
     The editor modeline points at the schema from where the file lands, assuming the command
     runs in the project folder (where `schema/` is)."""
-    path = new_path(title, day, folder)
+    path = new_path(title, day, folder, slug)
     schema = Path(os.path.relpath(SCHEMA_PATH, path.parent)).as_posix()
     text = render_new(title, day, templates, schema)
     if path.exists():

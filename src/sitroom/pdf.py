@@ -13,7 +13,9 @@ adds what a template cannot promise by itself:
   lack is reported with the briefing field it came from before anything is laid out, and a
   font that is not byte for byte a shipped file fails the render.
 - Strict: a WeasyPrint warning or error (bad CSS, a missing glyph, an unreadable asset) fails
-  the render; a degraded PDF is never published.
+  the render; a degraded PDF is never published. Notices about the machine rather than the
+  content (`ENVIRONMENT_NOTICES`, e.g. fontTools subsetting fonts when HarfBuzz-Subset is
+  missing) are logged, not failures: the PDF they come with is complete.
 - Reproducible: no clock and no randomness reach the file. Dates in the metadata come from the
   briefing and the PDF /ID is a digest of the content, so the same input gives the same bytes.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import re
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -46,6 +49,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
 from . import __version__
+from .glyphs import needs_glyph
 from .load import display_path
 from .models import Briefing, Location
 from .pdfbuild import ASSET_DIRS, VARIANTS  # one definition; pdfbuild loads this module lazily
@@ -60,6 +64,10 @@ STYLESHEET_DIR = "pdf"  # base of relative URLs in the template: print.css, font
 FONT_DIR = "pdf/fonts"
 FONT_SUFFIXES = (".ttf", ".otf")
 PAPERS = {"A4": "A4", "Letter": "letter"}  # option value -> CSS page size
+# WeasyPrint warnings about the machine, not the briefing or the templates: the PDF is whole.
+ENVIRONMENT_NOTICES = (re.compile(r"Using fontTools instead of HarfBuzz-Subset"),)
+
+log = logging.getLogger(__name__)
 
 class PdfRenderError(Exception):
     """The PDF of one briefing cannot be made. `loc` points into the briefing when the cause is
@@ -215,15 +223,6 @@ def covered_codepoints(templates: Path) -> frozenset[int]:
     return frozenset(covered)
 
 
-def _needs_glyph(char: str) -> bool:
-    # Controls, format characters (bidi isolates, joiners, soft hyphen) and variation selectors
-    # are never drawn: shaping consumes them.
-    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-        return False
-    code = ord(char)
-    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
-
-
 class _VisibleText(HTMLParser):
     """The text a reader sees: everything in <body>, nothing from <head>."""
 
@@ -274,7 +273,7 @@ def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
 def check_glyphs(briefing: Briefing, html: str, templates: Path) -> None:
     """Fail, naming the field, when the page would need a glyph no shipped font has."""
     covered = covered_codepoints(templates)
-    missing = sorted({c for c in visible_text(html) if _needs_glyph(c) and ord(c) not in covered})
+    missing = sorted({c for c in visible_text(html) if needs_glyph(c) and ord(c) not in covered})
     if not missing:
         return
     where: dict[str, Loc] = {}
@@ -464,7 +463,13 @@ def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> byt
                 f"the print template asked for {refused}; the PDF may only use files under "
                 f"{' and '.join(display_path(r) for r in asset_roots(templates))} and data: URIs"
             ) from None
-    problems = [r.getMessage() for r in captured]
+    problems = []
+    for record in captured:
+        message = record.getMessage()
+        if any(notice.match(message) for notice in ENVIRONMENT_NOTICES):
+            log.info("WeasyPrint: %s", message)
+        else:
+            problems.append(message)
     if fetcher.refused:
         problems += [f"refused to load {url}" for url in fetcher.refused]
     if problems:

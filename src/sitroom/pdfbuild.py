@@ -286,9 +286,11 @@ def _cpu_count() -> int:
 def _pool(workers: int) -> ProcessPoolExecutor:
     # Workers never fork the caller (which may be a threaded `mkdocs serve`): they fork from a
     # fresh server process that has imported WeasyPrint once, so each starts warm and clean.
+    context: multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sitroom.pdf"])
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["sitroom.pdf"])
+        context = forkserver
     else:
         context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)

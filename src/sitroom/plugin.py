@@ -50,7 +50,10 @@ from .vocab import TLP
 
 log = logging.getLogger("mkdocs.plugins.sitroom")
 
-class _MaxTlp(c.Type):  # type: ignore[type-arg]
+# Where the caches go when neither --cache-dir nor `cache_dir:` says (CI runners, the tests).
+CACHE_ENV = "SITROOM_CACHE_DIR"
+
+class _MaxTlp(c.Type):
     """`max_tlp:` checked when mkdocs.yml is loaded, so a RED site fails before anything runs."""
 
     def __init__(self) -> None:
@@ -144,8 +147,10 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         if ov.jobs is not None:
             opts.jobs = ov.jobs
         cache = opts.cache if ov.cache is None else ov.cache
+        env_cache = os.environ.get(CACHE_ENV)
         self.cache_dir = None if not cache else (
-            ov.cache_dir or self.root / (opts.cache_dir or ".cache/sitroom"))
+            ov.cache_dir or (self.root / opts.cache_dir if opts.cache_dir else None)
+            or (Path(env_cache) if env_cache else self.root / ".cache/sitroom"))
 
         if not (self.templates / "site").is_dir():
             raise PluginError(f"{self.templates / 'site'}: no such folder; the 'templates' "
@@ -264,6 +269,12 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        from .search import SearchError, index_site
+
+        try:
+            index_site(Path(config.site_dir))
+        except SearchError as exc:
+            raise PluginError(f"search: {exc}") from None
         corpus = self._corpus()
         if not self.config.pdf or not corpus.briefings:
             return

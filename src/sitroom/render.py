@@ -13,13 +13,18 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown, vocab
+from .models import EventDate
 
 
-def format_date(value: date | datetime | None, with_time: bool = True) -> str:
+def format_date(value: date | datetime | EventDate | None, with_time: bool = True) -> str:
     """`6 August 2024`, and `6 August 2024, 09:00 UTC+03:00` for a date-time: unambiguous in
     every English-speaking country, unlike 08/06."""
     if value is None:
         return ""
+    if isinstance(value, EventDate):  # a source's `published` may be a month: `March 2025`
+        if value.day is None:
+            return f"{value.first_day:%B %Y}"
+        value = value.first_day
     text = f"{value.day} {value:%B %Y}"
     if isinstance(value, datetime) and with_time:
         offset = value.strftime("%z")

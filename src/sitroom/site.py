@@ -73,6 +73,13 @@ def parse_max_tlp(value: str) -> TLP:
 BOOST_BRIEFING = 2.0
 BOOST_LISTING = 0.5
 
+# What Pagefind indexes of a page (front matter `search_body`, read by the theme's main.html):
+# a briefing whole; of any other generated page only what its template marks
+# `data-pagefind-body` (an actor's names), so listings never compete with the briefings they
+# list. Hand-written pages (no front matter key) are indexed whole.
+SEARCH_PAGE = "page"
+SEARCH_MARKED = "marked"
+
 HOME = "index.md"
 SECTIONS = {
     "archive": "archive/index.md",
@@ -300,7 +307,7 @@ class _Site:
 
     def render(self, template: str, path: str, *, title: str, boost: float, in_nav: bool,
                tlp: TLP, description: str | None = None, hide: tuple[str, ...] = (),
-               **context: Any) -> None:
+               search: str = SEARCH_MARKED, **context: Any) -> None:
         links = Links(path, self.options.directory_urls)
         try:
             body = self.env.get_template(template).render(
@@ -311,7 +318,7 @@ class _Site:
             raise SiteError(_template_error(exc)) from None
         # Pages outside the nav have an empty navigation sidebar: give its room to the content.
         hide = (*hide, *(() if in_nav else ("navigation",)))
-        self.pages.append(Page(path, _front_matter(title, boost, description, hide) + body,
+        self.pages.append(Page(path, _front_matter(title, boost, description, hide, search) + body,
                                in_nav, tlp))
 
     def superseded_by(self, briefing: Briefing) -> Briefing | None:
@@ -319,13 +326,14 @@ class _Site:
 
 
 def _front_matter(title: str, boost: float, description: str | None,
-                  hide: tuple[str, ...]) -> str:
+                  hide: tuple[str, ...], search: str = SEARCH_MARKED) -> str:
     # MkDocs and Material print `title` and `description` into the HTML unescaped (the theme's
     # Jinja has no autoescape), so they go in HTML-escaped; readers see the original text.
     meta: dict[str, Any] = {"title": str(escape(title))}
     if description:
         meta["description"] = str(escape(description))
     meta["search"] = {"boost": boost}
+    meta["search_body"] = search
     if hide:
         meta["hide"] = list(hide)
     dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
@@ -454,7 +462,7 @@ def _render_briefing(site: _Site, b: Briefing) -> None:
     numbered = list(enumerate(b.risks_by_score, start=1))
     site.render(
         "site/briefing.md.j2", briefing_path(b.id), title=b.title, boost=BOOST_BRIEFING,
-        in_nav=False, tlp=b.tlp, description=plain_text(b.summary, 300),
+        in_nav=False, tlp=b.tlp, description=plain_text(b.summary, 300), search=SEARCH_PAGE,
         b=b, related=related, supersedes=supersedes, newer=site.superseded_by(b),
         newer_restricted=b.id in corpus.superseded_by,
         numbered=numbered, pdf=site.options.pdf,

@@ -147,3 +147,13 @@ def country_names() -> dict[str, str]:
 
 def country_name(code: str) -> str:
     return country_names().get(code, code)
+
+
+@cache
+def _alpha3() -> dict[str, str]:
+    return {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+
+
+def alpha2_of(alpha3: str) -> str | None:
+    """`USA` -> `US`: the ISO 3166-1 alpha-2 code of an alpha-3 code, if it is one."""
+    return _alpha3().get(alpha3)

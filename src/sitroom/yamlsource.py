@@ -104,7 +104,8 @@ class _Fail(Exception):
 
 
 def _pos(event: Event) -> tuple[int, int]:
-    return event.start_mark.line + 1, event.start_mark.column + 1
+    mark = event.start_mark  # the parser marks every event; the type allows none
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def _shown_tag(tag: str) -> str:
@@ -290,24 +291,42 @@ _OPENERS = {
 }
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, path: str) -> Problem:
+def _quoted_example(line: str) -> str:
+    """`  role: a: b` -> ` (role: "a: b")`: the line as it should be written, when short."""
+    key, _, value = line.strip().removeprefix("- ").partition(": ")
+    value = value.strip()
+    if not key or not value or len(key) + len(value) > 70 or '"' in value or "\\" in value:
+        return ""
+    return f', e.g. {key}: "{value}"'
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = exc.problem or "invalid YAML"
+    # The two traps analysts meet most, in their words rather than the parser's.
+    source_line = text.split("\n")[line - 1] if mark and line <= text.count("\n") + 1 else ""
+    if "\t" in source_line[: column] and not source_line[: column - 1].strip(" \t"):
+        return Problem(path, line, column, "YAML syntax error: a tab is used for indentation "
+                                           "here; indent with spaces")
+    if "mapping values are not allowed" in what:
+        return Problem(path, line, column, "YAML syntax error: ': ' inside unquoted text starts "
+                       "a new key; put the text in quotes" + _quoted_example(source_line))
     if "end of stream" in what and exc.context_mark is not None:
         # The end of the file is where the parser gave up, not what the analyst must fix: point
         # at what was left open (a quote, a bracket) instead.
         start = exc.context_mark
+        assert start is not None  # tested just above
         context = exc.context or ""
         opened = next((name for key, name in _OPENERS.items() if key in context), "something")
         return Problem(path, start.line + 1, start.column + 1,
                        f"YAML syntax error: {opened} that starts here is never closed")
     if exc.context:
         where = exc.context_mark
-        same = where is None or where.line + 1 == line
-        what += f" ({exc.context})" if same else f" ({exc.context} on line {where.line + 1})"
-    if "\\t" in what:
-        what += "; indent with spaces, not tabs"
+        if where is None or where.line + 1 == line:
+            what += f" ({exc.context})"
+        else:
+            what += f" ({exc.context} on line {where.line + 1})"
     return Problem(path, line, column, f"YAML syntax error: {what}")
 
 
@@ -320,6 +339,29 @@ def _reader_problem(exc: yaml.reader.ReaderError, raw: bytes, path: str) -> Prob
                    f"the character {code} (a control character) is not allowed in YAML; remove it")
 
 
+# YAML 1.1 (libyaml) reads these as line breaks, editors mostly do not: every line number after
+# one would be wrong, and a PDF font has no glyph for them. Word processors paste them.
+_ODD_BREAKS = re.compile("[\u2028\u2029\x85]")
+_BREAK_NAMES = {"\u2028": "U+2028 LINE SEPARATOR", "\u2029": "U+2029 PARAGRAPH SEPARATOR",
+                "\x85": "U+0085 NEXT LINE"}
+
+
+def _odd_breaks(text: str, path: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if _ODD_BREAKS.search(text) is None:
+        return problems
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in _ODD_BREAKS.finditer(line):
+            problems.append(Problem(path, number, match.start() + 1, (
+                f"the text holds {_BREAK_NAMES[match[0]]}, a line break most editors do not "
+                "show; replace it with an ordinary line break or a space")))
+    return problems
+
+
+def too_large() -> str:
+    return f"the file is larger than {MAX_BYTES:,} bytes"
+
+
 def parse(raw: bytes, path: str) -> Parsed:
     """Parse one briefing file's bytes. Never raises for bad input: problems are returned."""
     smap = SourceMap()
@@ -328,10 +370,13 @@ def parse(raw: bytes, path: str) -> Parsed:
         return Parsed(None, smap, [Problem(path, line, column, message)])
 
     if len(raw) > MAX_BYTES:
-        return alone(1, 1, f"the file is larger than {MAX_BYTES:,} bytes")
+        return alone(1, 1, too_large())
     text = _decode(raw, path)
     if isinstance(text, Problem):
         return Parsed(None, smap, [text])
+    breaks = _odd_breaks(text, path)
+    if breaks:
+        return Parsed(None, smap, breaks)
     try:
         parser = _Parser(text)
     except yaml.reader.ReaderError as exc:
@@ -366,7 +411,7 @@ def parse(raw: bytes, path: str) -> Parsed:
     except yaml.reader.ReaderError as exc:
         return Parsed(None, smap, [_reader_problem(exc, raw, path)])
     except yaml.MarkedYAMLError as exc:
-        return Parsed(None, smap, [_syntax_problem(exc, path)])
+        return Parsed(None, smap, [_syntax_problem(exc, path, text)])
     except yaml.YAMLError:  # pragma: no cover - libyaml reports everything with a mark
         return alone(1, 1, "YAML syntax error")
     assert isinstance(data, dict)
