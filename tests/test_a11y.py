@@ -55,7 +55,7 @@ def test_no_serious_axe_violation(reader: Visit, size: dict[str, int], scheme: s
     report = {}
     for path in PAGES:
         reader.open(path)
-        if violations := axe_violations(visit):
+        if violations := axe_violations(reader):
             report[path or "home"] = violations
     assert report == {}
     reader.assert_clean()
