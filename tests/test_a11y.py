@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
+import test_browser
 from conftest import REPO
-from test_browser import AIN, Visit, visit  # `visit` is the fixture `reader` wraps
+from test_browser import AIN, Visit
 
-
-@pytest.fixture
-def reader(visit: Visit) -> Visit:
-    """The browser fixture of test_browser: Chromium, requests beyond localhost refused."""
-    return visit
+# test_browser's page fixture (Chromium; requests beyond localhost refused and reported), under
+# the name these tests use.
+reader = test_browser.visit
 
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

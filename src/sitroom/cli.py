@@ -17,6 +17,7 @@ from .problems import Problem
 from .vocab import TLP
 
 if TYPE_CHECKING:
+    from .pdfbuild import Shard
     from .plugin import Overrides
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -203,6 +204,29 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
     )
 
 
+def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    from .pdfbuild import Shard
+
+    try:
+        return None if value is None else Shard.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _build_shard(config_file: Path, shard: Shard, overrides: Overrides) -> None:
+    from .plugin import SiteBuildError
+    from .shard import render_shard
+
+    try:
+        result = render_shard(config_file, shard, overrides)
+    except SiteBuildError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"sitroom build --shard {shard} failed", err=True)
+        sys.exit(1)
+    click.echo(f"shard {shard}: {_count(len(result), 'PDF')} ({len(result.rendered)} rendered, "
+               f"{len(result.cached)} from the cache)", err=True)
+
+
 @main.command()
 @_site_options
 @click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -211,9 +235,13 @@ def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf
               help="Address the site is published at, for the feeds and the sitemap "
               "(default: site_url of the configuration).")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' progress messages.")
+@click.option("--shard", callback=_shard_option, default=None, metavar="I/N",
+              help="Only render share I of N of the PDFs into the PDF cache, and build no "
+              "site (one CI job of N); a build after all N finds every PDF cached.")
 def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
           pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, site_dir: Path | None, site_url: str | None, verbose: bool) -> None:
+          strict: bool, site_dir: Path | None, site_url: str | None, verbose: bool,
+          shard: Shard | None) -> None:
     """Check the briefings, then build the site and its PDFs (default: into site/).
 
     The site is built in a new folder beside the target and swapped in whole, so a failed build
@@ -222,6 +250,9 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
     from .plugin import SiteBuildError, build_site
 
     overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    if shard is not None:
+        _build_shard(config_file, shard, overrides)
+        return
     try:
         target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
                                     overrides=overrides,

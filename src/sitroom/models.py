@@ -429,7 +429,8 @@ class EventDate:
 
     @property
     def sort_key(self) -> tuple[int, int, int]:
-        return (self.year, self.month, self.day or 0)
+        # A month without its day covers the whole month: it follows the month's exact dates.
+        return (self.year, self.month, self.day or 32)
 
     @property
     def first_day(self) -> date:
@@ -631,6 +632,38 @@ Url = Annotated[
     WithJsonSchema({"type": "string", "format": "uri", "pattern": _URL_PATTERN}),
 ]
 
+def _report_number(value: object) -> int:
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) \
+        else _need_text(value)
+    if not re.fullmatch(r"[1-9][0-9]{0,5}", text):
+        raise _fail("{value} is not a report number: write a whole number from 1, e.g. 12",
+                    value=shown(text))
+    return int(text)
+
+
+ReportNumber = Annotated[
+    int,
+    PlainValidator(_report_number),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 999999},
+                              {"type": "string", "pattern": r"^[1-9][0-9]{0,5}$"}]}),
+]
+
+_EMAIL_PATTERN = r"^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$"
+
+
+def _email(value: object) -> str:
+    text = _need_text(value)
+    if not re.fullmatch(_EMAIL_PATTERN, text):
+        raise _fail("{value} is not an email address (name@example.org)", value=shown(text))
+    return text
+
+
+Email = Annotated[
+    str,
+    PlainValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "pattern": _EMAIL_PATTERN}),
+]
+
 
 # --- records -----------------------------------------------------------------------------------
 # Attribute docstrings become the schema's descriptions: what an editor shows on hover.
@@ -778,6 +811,13 @@ class Risk(Record):
         """Likelihood rank (1-7) x impact (1-5): the order of a risk register."""
         return self.likelihood_info.rank * self.impact_rank
 
+    @property
+    def order_key(self) -> tuple[int, int, int, int, str]:
+        """Most serious first: score, then impact, then likelihood, then trend (rising first),
+        then title (vocab.RISK_ORDER_TEXT says it to readers)."""
+        return (-self.score, -self.impact_rank, -self.likelihood_info.rank,
+                -vocab.RISK_TREND_RANK.get(self.trend or "", 0), self.title.lower())
+
 
 class Event(Record):
     """A timeline entry."""
@@ -838,6 +878,24 @@ class Source(Record):
         )
 
 
+class Period(Record):
+    """The period a report covers (OCHA style)."""
+
+    start: IsoDate
+    """First day covered (YYYY-MM-DD)."""
+    end: IsoDate
+    """Last day covered (YYYY-MM-DD), on or after start."""
+
+
+class Contact(Record):
+    """Whom to ask about this report (OCHA style)."""
+
+    name: Name
+    role: Text | None = None
+    """E.g. Head of desk."""
+    email: Email | None = None
+
+
 class Change(Record):
     """A revision: corrections are explained here (ICD 203 standard 7)."""
 
@@ -871,8 +929,14 @@ class Briefing(Record):
     tags: Annotated[list[Tag], Field(max_length=50)] = []
     trend: Trend | None = None
     """Overall direction since the previous briefing (CrisisWatch)."""
+    number: ReportNumber | None = None
+    """The report's number in its series (OCHA style: Situation Report No. 12)."""
+    period: Period | None = None
+    """The period the report covers: start and end dates."""
     summary: Markdown
     """The bottom line up front, 1-3 short paragraphs (Markdown)."""
+    highlights: Annotated[list[Text], Field(max_length=5)] = []
+    """3-5 short bullets (OCHA style) on page one, above the bottom line."""
     key_judgments: Annotated[list[Judgment], Field(max_length=100)] = []
     key_figures: Annotated[list[Figure], Field(max_length=100)] = []
     actors: Annotated[list[Actor], Field(min_length=1, max_length=500)]
@@ -890,6 +954,8 @@ class Briefing(Record):
     """Id of the briefing this one replaces."""
     changes: Annotated[list[Change], Field(max_length=500)] = []
     """Revision history."""
+    contacts: Annotated[list[Contact], Field(max_length=20)] = []
+    """Whom to ask: name, role, email (OCHA style)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -923,7 +989,7 @@ class Briefing(Record):
 
     @property
     def risks_by_score(self) -> list[Risk]:
-        return sorted(self.risks, key=lambda r: (-r.score, r.title))
+        return sorted(self.risks, key=lambda r: r.order_key)
 
 
 # Records whose `id` is made from another key when the analyst leaves it out.

@@ -43,6 +43,8 @@ import pydyf
 from fontTools.ttLib import TTFont
 from pydantic import BaseModel
 from weasyprint import HTML
+from weasyprint import draw as wp_draw
+from weasyprint.pdf import tags as wp_tags
 from weasyprint.text.ffi import ffi as wp_ffi
 from weasyprint.text.ffi import fontconfig, gobject, pangoft2
 from weasyprint.text.fonts import FontConfiguration
@@ -51,7 +53,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from . import __version__
 from .glyphs import needs_glyph
 from .load import display_path
-from .models import Briefing, Location
+from .models import Briefing
 from .pdfbuild import ASSET_DIRS, VARIANTS  # one definition; pdfbuild loads this module lazily
 from .problems import Loc
 from .render import Markup, make_env
@@ -93,14 +95,7 @@ def _env(templates: Path) -> jinja2.Environment:
     # The print template sees pdf/ and shared/ only: the folders the PDF cache key covers.
     env.loader = jinja2.PrefixLoader(
         {name: jinja2.FileSystemLoader(str(templates / name)) for name in ASSET_DIRS})
-    env.filters.update(
-        figure=format_figure,
-        coordinates=format_coordinates,
-        text_dir=text_direction,
-        script_lang=script_language,
-        keyword=as_keyword,
-        svg_font=svg_font,
-    )
+    env.filters.update(keyword=as_keyword, svg_font=svg_font)
     return env
 
 
@@ -139,55 +134,6 @@ def as_keyword(text: str) -> str:
     head, sep, tail = text.partition(", ")
     text = f"{tail} {head}" if sep else text
     return " ".join(text.replace(",", " ").split())
-
-
-def format_figure(value: int | float | str) -> str:
-    """2500 -> 2,500 and 3.0 -> 3; text stays as the analyst wrote it."""
-    if isinstance(value, bool | str):
-        return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    return f"{value:,}"
-
-
-def _degrees(value: float, positive: str, negative: str) -> str:
-    text = f"{abs(value):.5f}".rstrip("0")
-    whole, _, decimals = text.partition(".")
-    return f"{whole}.{decimals.ljust(2, '0')}° {positive if value >= 0 else negative}"
-
-
-def format_coordinates(location: Location) -> str:
-    """33.8, 42.44 -> `33.80° N, 42.44° E`: unambiguous on paper, unlike a signed pair."""
-    if location.lat is None or location.lon is None:
-        return ""
-    return f"{_degrees(location.lat, 'N', 'S')}, {_degrees(location.lon, 'E', 'W')}"
-
-
-def text_direction(text: str) -> str:
-    """`rtl` or `ltr` from the first strong character (the HTML dir="auto" rule), else ''."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return ""
-
-
-_PERSIAN_LETTERS = frozenset("پچژگکی")  # in Persian, not in Arabic
-
-
-def script_language(text: str) -> str:
-    """A BCP 47 tag for a name in Hebrew or Arabic script, for shaping and PDF tagging.
-
-    Arabic script is tagged Persian when it uses letters Arabic does not have; the script alone
-    cannot tell Persian from Dari or Urdu, and `fa` shapes all of them correctly."""
-    if any("\u0590" <= c <= "\u05ff" or "\ufb1d" <= c <= "\ufb4f" for c in text):
-        return "he"
-    if any("\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f" or "\u08a0" <= c <= "\u08ff"
-           or "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufeff" for c in text):
-        return "fa" if _PERSIAN_LETTERS.intersection(text) else "ar"
-    return ""
 
 
 # --- fonts -------------------------------------------------------------------------------------
@@ -431,6 +377,92 @@ def _weasyprint_problems() -> Iterator[list[logging.LogRecord]]:
 def _finish(document: Any, pdf: pydyf.PDF) -> None:
     # Viewers show the briefing title, not the file name (required by PDF/UA, right for all).
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": b"true"})
+    _add_id_tree(pdf)
+
+
+# --- tagged PDF and text extraction ------------------------------------------------------------
+# WeasyPrint 70 (pinned) leaves out what PDF/UA readers and text extraction rely on; these hooks
+# around two of its functions add it (tests/test_pdf_tags.py fails if they stop taking effect):
+# - /Lang on structure elements: only the document's language reaches the PDF, so a Persian
+#   name would be read in the English voice. Every element whose HTML element has `lang` gets
+#   /Lang, and, for right-to-left text, an /ActualText with the text in reading order.
+# - /IDTree: WeasyPrint gives table header cells an /ID (for /Headers) without the ID tree
+#   PDF/UA requires; `_add_id_tree` builds it.
+# - Ligatures in right-to-left text: WeasyPrint maps a lam-alef ligature glyph to its two
+#   letters in reading order; poppler and pdf.js reverse right-to-left text character by
+#   character and so extract `اسلامی` as `اسالمی`. Such a glyph is mapped in visual order
+#   instead, which they turn into the right text. (A content-stream /ActualText span does not
+#   help: poppler 22 reverses the whole replacement text of a right-to-left run.)
+
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                        "\u2066\u2067\u2068\u2069"))
+
+
+def _needs_visual_order(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def _all_rtl(text: str) -> bool:
+    return all(unicodedata.bidirectional(c) in ("R", "AL", "NSM") for c in text)
+
+
+def _with_lang(build: Any) -> Any:
+    def build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        for element in build(box, parent, *args):
+            node: Any = getattr(box, "element", None)
+            lang = node.get("lang") if node is not None and hasattr(node, "get") else None
+            if lang and "Lang" not in element and box.element_tag not in ("html", "body"):
+                element["Lang"] = pydyf.String(lang)
+                text = "".join(node.itertext()).translate(_BIDI_CONTROLS)
+                if _needs_visual_order(text):
+                    element["ActualText"] = pydyf.String(text)
+            yield element
+    build_box_tree.sitroom_hook = True  # type: ignore[attr-defined]
+    return build_box_tree
+
+
+def _with_visual_ligatures(draw: Any) -> Any:
+    def draw_text(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        result = draw(stream, textbox, *args, **kwargs)
+        if _needs_visual_order(textbox.text):
+            for font in getattr(stream, "_fonts", {}).values():
+                done = font.__dict__.setdefault("sitroom_visual", set())
+                for glyph, text in list(font.to_unicode.items()):
+                    if glyph not in done and len(text) > 1 and _all_rtl(text):
+                        font.to_unicode[glyph] = text[::-1]
+                    done.add(glyph)
+        return result
+    draw_text.sitroom_hook = True  # type: ignore[attr-defined]
+    return draw_text
+
+
+def _install_hooks() -> None:
+    if not getattr(wp_tags._build_box_tree, "sitroom_hook", False):
+        wp_tags._build_box_tree = _with_lang(wp_tags._build_box_tree)
+    if not getattr(wp_draw.draw_text, "sitroom_hook", False):
+        wp_draw.draw_text = _with_visual_ligatures(wp_draw.draw_text)
+
+
+_install_hooks()
+
+
+def _add_id_tree(pdf: pydyf.PDF) -> None:
+    """An /IDTree for the structure elements that have an /ID (PDF 1.7, 14.7.2)."""
+    root = next((o for o in pdf.objects if isinstance(o, pydyf.Dictionary)
+                 and o.get("Type") == "/StructTreeRoot"), None)
+    if root is None:
+        return
+    ids = sorted(((o["ID"].string, o) for o in pdf.objects
+                  if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/StructElem"
+                  and isinstance(o.get("ID"), pydyf.String)), key=lambda pair: pair[0])
+    if not ids:
+        return
+    names = pydyf.Array()
+    for key, element in ids:
+        names.extend([pydyf.String(key), element.reference])
+    tree = pydyf.Dictionary({"Names": names})
+    pdf.add_object(tree)
+    root["IDTree"] = tree.reference
 
 
 def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> bytes:

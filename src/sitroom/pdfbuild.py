@@ -106,6 +106,35 @@ class PdfBuild(list[Path]):
         self.cached: list[str] = []
 
 
+# --- shards: one build's PDFs split across machines (CI jobs) -----------------------------------
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Share `index` (1-based) of `count`: `sitroom build --shard 2/4`. A briefing's share
+    depends on its id alone, so every job agrees on it and an edit never moves a PDF between
+    shards; each shard renders its share into the cache, and the build that follows finds
+    every PDF there."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, sep, count = text.partition("/")
+        if not (sep and index.isdigit() and count.isdigit()
+                and 1 <= int(index) <= int(count)):
+            raise ValueError(f"'{text}' is not a shard: write I/N with 1 <= I <= N, e.g. 1/4")
+        return cls(int(index), int(count))
+
+    def holds(self, briefing_id: str) -> bool:
+        digest = hashlib.sha256(briefing_id.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
 # --- cache keys --------------------------------------------------------------------------------
 
 
@@ -316,9 +345,11 @@ def build_pdfs(
     paper: str = "A4",
     progress: bool = False,
     variant: str | None = None,
+    shard: Shard | None = None,
 ) -> list[Path]:
     """Write `out_dir/<id>.pdf` for every briefing of `corpus` (already filtered for
     publication) and return their paths, in corpus order, as a `PdfBuild`.
+    shard: only the briefings of that share (the others are neither rendered nor written).
 
     jobs: worker processes (None or 0: one per core; 1: render in this process).
     cache_dir: where rendered PDFs are kept by content key (None: no cache).
@@ -337,7 +368,8 @@ def build_pdfs(
         raise ValueError(f"jobs must be 0 or more, not {jobs}")
     templates = templates.resolve()
     environment = environment_digest(templates, paper, variant)
-    result = PdfBuild(out_dir / f"{b.id}.pdf" for b in corpus.briefings)
+    briefings = [b for b in corpus.briefings if shard is None or shard.holds(b.id)]
+    result = PdfBuild(out_dir / f"{b.id}.pdf" for b in briefings)
     pending: list[tuple[Briefing, _Job, Path | None]] = []
     failures: list[str] = []
 
@@ -349,7 +381,7 @@ def build_pdfs(
             failures.append(f"{target}: {briefing.id}: cannot write the PDF: "
                             f"{exc.strerror or exc}")
 
-    for briefing in corpus.briefings:
+    for briefing in briefings:
         links = links_for(corpus, briefing)
         entry = None
         if cache_dir is not None:
@@ -374,8 +406,8 @@ def build_pdfs(
         publish(briefing, outcome.pdf)
         result.rendered.append(briefing.id)
 
-    show = progress and sys.stderr.isatty() and len(corpus.briefings) > 0
-    with _progress(show, len(corpus.briefings)) as advance:
+    show = progress and sys.stderr.isatty() and len(briefings) > 0
+    with _progress(show, len(briefings)) as advance:
         advance(len(result.cached))
         workers = min(jobs or _cpu_count(), len(pending))
         if workers <= 1:

@@ -93,6 +93,9 @@ def check_briefing(b: Briefing) -> list[Finding]:
     if b.next_update is not None and b.date is not None and b.next_update <= b.date:
         findings.append((("next_update",), f"{b.next_update.isoformat()} must be after the "
                                            f"briefing's date, {b.date.isoformat()}"))
+    if b.period is not None and b.period.end < b.period.start:
+        findings.append((("period", "end"), f"{b.period.end.isoformat()} is before the period's "
+                                            f"start, {b.period.start.isoformat()}"))
     if b.id is not None:
         if b.supersedes == b.id:
             findings.append((("supersedes",), "a briefing cannot supersede itself"))

@@ -19,7 +19,6 @@ from __future__ import annotations
 import posixpath
 import re
 import traceback
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,20 +30,14 @@ import yaml
 from markupsafe import Markup, escape
 
 from . import markdown as safe_markdown
+from . import vocab
 from .corpus import Corpus, Group, actor_groups, distinct, region_slug
-from .models import Actor, Briefing, EventDate, Risk
-from .render import make_env
+from .models import Briefing, Risk
+from .render import make_env, native_lang  # noqa: F401 - native_lang: the site's name for it
 from .vocab import TLP
 
-# TLP 2.0 (FIRST) summary definitions, shown as the label's tooltip and under the label.
-TLP_MEANING: dict[TLP, str] = {
-    TLP.CLEAR: "Recipients can spread this to the world; there is no limit on disclosure.",
-    TLP.GREEN: "Limited disclosure: recipients can spread this within their community.",
-    TLP.AMBER: "Limited disclosure: recipients can only spread this on a need-to-know basis "
-    "within their organization and its clients.",
-    TLP.AMBER_STRICT: "Limited disclosure: restricted to participants' organization only.",
-    TLP.RED: "For the eyes and ears of individual recipients only; no further disclosure.",
-}
+# One wording of the TLP definitions for the site, the feeds and the PDF.
+TLP_MEANING = vocab.TLP_MEANING
 
 RED_REFUSED = (
     "max_tlp: RED is never published to a site (TLP 2.0: for the eyes and ears of individual "
@@ -197,30 +190,6 @@ class Links:
 # --- small presentation helpers (also Jinja filters) -------------------------------------------
 
 
-def event_date(value: EventDate) -> str:
-    """`2023-10` -> `October 2023`; a full date as the `date` filter writes it."""
-    if value.day is None:
-        return f"{value.first_day:%B %Y}"
-    return f"{value.day} {value.first_day:%B %Y}"
-
-
-def number(value: object) -> str:
-    """Key figure values: 2500 -> `2,500`; text stays as the analyst wrote it."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,}"
-    return str(value)
-
-
-def coordinate(value: float, positive: str, negative: str) -> str:
-    """33.8, "N", "S" -> `33.8° N`: as precise as the analyst wrote, no trailing zeros."""
-    text = f"{abs(value):.5f}".rstrip("0").rstrip(".")
-    return f"{text}° {positive if value >= 0 else negative}"
-
-
 def label(word: str) -> str:
     """`non-state-armed-group` -> `non-state armed group` (vocabulary words shown to readers)."""
     return word.replace("non-state-", "non\u2011state ").replace("-", " ").replace("\u2011", "-")
@@ -240,59 +209,6 @@ def first_paragraph(markdown_text: str) -> str:
         if block.strip():
             return block
     return ""
-
-
-# A native name's script says which language it is most likely in; the actor's country settles
-# scripts shared by several languages. Unknown -> no `lang` (dir="auto" still sets direction).
-_SCRIPT_LANG: dict[str, str] = {
-    "HEBREW": "he",
-    "GREEK": "el",
-    "ARMENIAN": "hy",
-    "GEORGIAN": "ka",
-    "THAI": "th",
-    "HANGUL": "ko",
-    "HIRAGANA": "ja",
-    "KATAKANA": "ja",
-    "ETHIOPIC": "am",
-    "BENGALI": "bn",
-    "KHMER": "km",
-    "MYANMAR": "my",
-    "SINHALA": "si",
-    "TAMIL": "ta",
-}
-_BY_COUNTRY: dict[str, dict[str, str]] = {
-    "ARABIC": {"IR": "fa", "AF": "fa", "PK": "ur", "": "ar"},
-    "CYRILLIC": {"RU": "ru", "BY": "be", "UA": "uk", "BG": "bg", "RS": "sr", "MK": "mk",
-                 "KZ": "kk", "KG": "ky", "MN": "mn", "TJ": "tg"},
-    "CJK": {"CN": "zh", "TW": "zh", "HK": "zh", "SG": "zh", "JP": "ja", "": "zh"},
-    "DEVANAGARI": {"NP": "ne", "IN": "hi", "": "hi"},
-}
-
-
-def _script(text: str) -> str | None:
-    for char in text:
-        if not char.isalpha():
-            continue
-        name = unicodedata.name(char, "")
-        if name.startswith("LATIN"):
-            return None
-        if name.startswith("CJK"):
-            return "CJK"
-        return name.split(" ", 1)[0]
-    return None
-
-
-def native_lang(actor: Actor) -> str:
-    """A BCP 47 tag for the actor's native name, or "" when its language is not clear."""
-    if not actor.native_name:
-        return ""
-    script = _script(actor.native_name)
-    if script is None:
-        return ""
-    if script in _SCRIPT_LANG:
-        return _SCRIPT_LANG[script]
-    choices = _BY_COUNTRY.get(script, {})
-    return choices.get(actor.country or "", choices.get("", ""))
 
 
 # --- the site ----------------------------------------------------------------------------------
@@ -376,9 +292,7 @@ def single_line(value: Any) -> Markup:
 def make_site_env(templates: Path) -> jinja2.Environment:
     env = make_env(templates)
     env.finalize = single_line
-    env.filters.update(event_date=event_date, number=number, label=label, coordinate=coordinate,
-                       native_lang=native_lang, first_paragraph=first_paragraph)
-    env.globals.update(TLP_MEANING=TLP_MEANING)
+    env.filters.update(label=label, first_paragraph=first_paragraph)
     return env
 
 

@@ -6,6 +6,7 @@ word, range and colour.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
@@ -22,7 +23,7 @@ class Likelihood:
 
     @property
     def range(self) -> str:
-        return f"{self.low}-{self.high} %"
+        return f"{self.low}\u2013{self.high} %"
 
 
 # ICD 203 estimative language, exactly as the directive words it.
@@ -46,6 +47,11 @@ KINDS = ("flash", "sitrep", "assessment")
 STATUSES = ("draft", "review", "published")
 TRENDS = ("deteriorating", "unchanged", "improving")
 RISK_TRENDS = ("rising", "stable", "falling")
+# Ties in a risk list are broken by impact, then likelihood, then trend (rising before stable,
+# stable before falling, no trend last), then title: the documented order of every risk list.
+RISK_TREND_RANK = {"rising": 3, "stable": 2, "falling": 1}
+RISK_ORDER_TEXT = ("most serious first: likelihood \u00d7 impact, ties by impact, then "
+                   "likelihood, then trend (rising first)")
 ACTOR_KINDS = (
     "state",
     "government",
@@ -115,6 +121,16 @@ class TLP(IntEnum):
             raise ValueError(text) from None
 
 
+# TLP 2.0 (FIRST) definitions: the one wording of the site's bars, the feeds and the PDF.
+TLP_MEANING: dict[TLP, str] = {
+    TLP.CLEAR: "Recipients can spread this to the world; there is no limit on disclosure.",
+    TLP.GREEN: "Limited disclosure: recipients can spread this within their community.",
+    TLP.AMBER: "Limited disclosure: recipients can only spread this on a need-to-know basis "
+    "within their organization and its clients.",
+    TLP.AMBER_STRICT: "Limited disclosure: restricted to participants' organization only.",
+    TLP.RED: "For the eyes and ears of individual recipients only; no further disclosure.",
+}
+
 TLP_COLOURS = {
     TLP.CLEAR: "#FFFFFF",
     TLP.GREEN: "#33FF00",
@@ -157,3 +173,88 @@ def _alpha3() -> dict[str, str]:
 def alpha2_of(alpha3: str) -> str | None:
     """`USA` -> `US`: the ISO 3166-1 alpha-2 code of an alpha-3 code, if it is one."""
     return _alpha3().get(alpha3)
+
+
+# --- scripts and languages ---------------------------------------------------------------------
+
+# A name's letters say which language it is in as far as letters can: the same rule for the
+# site's `lang` and the PDF's (shaping and PDF/UA /Lang). Where a script serves several
+# languages, letters only one of them uses decide; otherwise the script's most common language.
+# A script not listed here gets no tag (and a reader's voice falls back to the page language).
+_SCRIPT_LANG: dict[str, str] = {
+    "HEBREW": "he",
+    "GREEK": "el",
+    "ARMENIAN": "hy",
+    "GEORGIAN": "ka",
+    "THAI": "th",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "CJK": "zh",
+    "ETHIOPIC": "am",
+    "BENGALI": "bn",
+    "DEVANAGARI": "hi",
+    "KHMER": "km",
+    "MYANMAR": "my",
+    "SINHALA": "si",
+    "TAMIL": "ta",
+    "ARABIC": "ar",
+    "CYRILLIC": "ru",
+}
+# (script, letters only this language uses in it, language), checked in order.
+_LETTERS_LANG: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("ARABIC", frozenset("\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2"), "ur"),  # ٹ ڈ ڑ ں ھ ہ ے
+    ("ARABIC", frozenset("\u067e\u0686\u0698\u06af\u06a9\u06cc"), "fa"),  # پ چ ژ گ ک ی
+    ("CYRILLIC", frozenset("\u0454\u0457\u0491\u0404\u0407\u0490"), "uk"),  # є ї ґ
+    ("CYRILLIC", frozenset("\u045e\u040e"), "be"),  # ў
+    ("CYRILLIC", frozenset("\u04d9\u0493\u049b\u04a3\u04e9\u04b1\u04af\u04bb"), "kk"),
+    ("CYRILLIC", frozenset("\u0452\u045b\u0402\u040b"), "sr"),  # ђ ћ
+    ("CYRILLIC", frozenset("\u0453\u045c\u0455\u0403\u040c\u0405"), "mk"),  # ѓ ќ ѕ
+)
+
+
+def _script_of(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    if name.startswith("CJK"):
+        return "CJK"
+    return name.split(" ", 1)[0] or None
+
+
+def scripts(text: str) -> list[str]:
+    """The scripts of the letters of `text`, in order of first use (LATIN included)."""
+    found: dict[str, None] = {}
+    for char in text:
+        if char.isalpha():
+            script = _script_of(char)
+            if script:
+                found.setdefault(script, None)
+    return list(found)
+
+
+def script_language(text: str) -> str:
+    """A BCP 47 tag for a name from its letters, or "" when it is Latin, mixed with Latin, or in
+    a script we cannot name a language for. `جمهوری اسلامی ایران` -> fa, `حزب الله` -> ar."""
+    found = scripts(text)
+    if not found or "LATIN" in found:
+        return ""
+    if "HIRAGANA" in found or "KATAKANA" in found:
+        return "ja"
+    if "HANGUL" in found:
+        return "ko"
+    script = found[0]
+    letters = set(text)
+    for name, only, lang in _LETTERS_LANG:
+        if name == script and letters & only:
+            return lang
+    return _SCRIPT_LANG.get(script, "")
+
+
+def text_direction(text: str) -> str:
+    """`rtl` or `ltr` from the first strong character (the HTML dir="auto" rule), else ''."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return ""
