@@ -121,6 +121,7 @@ def briefing_data(ident: str, **fields: object) -> dict[str, object]:
         "actors": [{"id": "test-actor", "name": "Test Actor", "kind": "state",
                     "role": "Acts."}],
         "risks": [{"title": "Test risk", "likelihood": "likely", "impact": "major",
+                   "indicators": ["Test indicator"],
                    "sources": ["src"]}],
         "sources": [{"id": "src", "title": "Test source", "publisher": "Test publisher",
                      "reliability": "B", "credibility": "2"}],

@@ -157,6 +157,59 @@ def _max_tlp_option(ctx: click.Context, param: click.Parameter, value: str | Non
         raise click.BadParameter(str(exc).removeprefix("max_tlp: ")) from None
 
 
+@main.command("diff")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--git", "base", metavar="BASE", default=None,
+              help="Compare the briefings changed between commit BASE and the working tree "
+              "(PATHS narrow it; default: briefings/).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="markdown: for a pull-request comment; json: for tools.")
+@click.option("--max-tlp", callback=_max_tlp_option, default=None, metavar="LEVEL",
+              help="Highest marking whose content is shown (default CLEAR); above it only "
+              "'changed (TLP:AMBER): not shown here'.")
+@click.option("--post-comment", is_flag=True,
+              help="Also post the Markdown as the pull request's analytic-diff comment, "
+              "editing the earlier one (in GitHub Actions: GITHUB_TOKEN, GITHUB_EVENT_PATH).")
+def diff_command(paths: tuple[Path, ...], base: str | None, fmt: str, max_tlp: object,
+                 post_comment: bool) -> None:
+    """Show what changed between two versions of briefings, in analytic terms.
+
+    OLD NEW: two files, or two folders. --git BASE: the briefings changed since BASE. Key
+    judgments and risks are matched by id, else by their text. Exit status: 0 when compared,
+    1 when a briefing could not be read (its problems go to stderr), 2 for a usage error.
+    """
+    from .diff import DiffUsageError, diff_git, diff_paths, to_json, to_markdown
+    from .vocab import TLP
+
+    ceiling = max_tlp if isinstance(max_tlp, TLP) else TLP.CLEAR
+    try:
+        if base is not None:
+            default = [DEFAULT_BRIEFINGS] if DEFAULT_BRIEFINGS.is_dir() else []
+            result = diff_git(base, list(paths) or default, ceiling)
+        elif len(paths) == 2:
+            result = diff_paths(paths[0], paths[1], ceiling)
+        else:
+            raise click.UsageError("give two files or folders to compare (OLD NEW), or --git "
+                                   "BASE")
+    except DiffUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    markdown = to_markdown(result, ceiling)
+    click.echo(to_json(result) if fmt == "json" else markdown, nl=False)
+    for problem in result.problems:
+        click.echo(problem.gnu(), err=True)
+    if post_comment:
+        from .prcomment import CommentError, post, target_from_env
+
+        try:
+            done, url = post(markdown, target_from_env())
+        except CommentError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"comment {done}: {url}", err=True)
+    if result.problems:
+        sys.exit(1)
+
+
 def _site_options(func: F) -> F:
     """Options shared by `build` and `serve`: what to publish, and how."""
     options = [

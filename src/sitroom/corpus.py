@@ -267,6 +267,15 @@ def _supersede_cycles(readable: list[tuple[Loaded, Briefing]]) -> list[Problem]:
     return problems
 
 
+def changes_not_logged(corpus: Corpus) -> list[Problem]:
+    """ICD 203 standard 7 across versions: see lint.change_findings."""
+    from .lint import change_problems
+
+    return [p for b in corpus.briefings
+            if (old := corpus.get(b.supersedes or "")) is not None and b.id in corpus.files
+            for p in change_problems(corpus.files[b.id].path, b, old)]
+
+
 def _name_key(name: str) -> str:
     """What a reader sees of a name: compatibility forms folded (NFKC), invisible format
     characters gone."""
@@ -333,4 +342,5 @@ def gather(paths: Iterable[Path]) -> Checked:
     corpus, cross = build(loaded)
     problems += cross
     problems += actor_clashes(corpus)
+    problems += changes_not_logged(corpus)
     return Checked(corpus, loaded, sorted(set(problems)))

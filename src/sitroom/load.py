@@ -17,6 +17,7 @@ from typing import Any, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from .glyphs import unprintable
+from .lint import lint
 from .models import (
     AT_CHAR,
     BRIEFING_ID_RE,
@@ -196,6 +197,7 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
         loaded.problems += [loaded.at(loc, msg) for loc, msg in check_briefing(briefing)]
         if not loaded.problems:
             loaded.briefing = briefing
+            loaded.problems += lint(briefing, path, raw.decode("utf-8"), parsed.source_map)
     loaded.problems.sort(key=lambda p: (p.line, p.column))
     return loaded
 

@@ -293,6 +293,7 @@ if TYPE_CHECKING:  # plain values to a type checker; the validators are pydantic
     RiskTrend = str
     ActorKind = str
     Reliability = str
+    LintRule = str
 else:
     LikelihoodWord = choice(vocab.LIKELIHOOD_BY_WORD,
                             {k: _instead(v) for k, v in _LIKELIHOOD_HINTS.items()})
@@ -311,6 +312,7 @@ else:
     Reliability = choice(vocab.RELIABILITY, {
         f"{r}{sep}{c}".lower(): grade_hint(f"{r}{c}")
         for r in vocab.RELIABILITY for c in "123456" for sep in ("", "-")})
+    LintRule = choice(vocab.LINT_RULES)
 
 
 def _any_case(text: str) -> str:
@@ -684,7 +686,9 @@ class Record(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        keys = [k for k in data if isinstance(k, str) and k.startswith("x_")]
+        # An `x_` key the model declares (x_lint_ignore) is a field, not a free extension.
+        keys = [k for k in data if isinstance(k, str) and k.startswith("x_")
+                and k not in cls.model_fields]
         ext = {k: _as_text(data.pop(k)) for k in keys}
         # An empty key (`tags:`) on a list means "none", not an error.
         for name, info in cls.model_fields.items():
@@ -731,6 +735,8 @@ def _default_id(data: Any, source_key: str) -> Any:
 class Judgment(Record):
     """A key judgment, in ICD 203 estimative language."""
 
+    id: Slug | None = None
+    """Optional: keeps the judgment matched across versions when its wording changes."""
     statement: Markdown
     """What we judge (Markdown)."""
     likelihood: LikelihoodWord
@@ -903,6 +909,15 @@ class Change(Record):
     note: Text
 
 
+class LintIgnore(Record):
+    """A tradecraft rule this briefing silences, and why."""
+
+    rule: LintRule
+    """The rule's name, as `sitroom check` prints it in brackets."""
+    reason: Text
+    """Why the rule does not apply here: reviewers read this."""
+
+
 class Briefing(Record):
     """One briefing: the format contract, v1."""
 
@@ -956,6 +971,8 @@ class Briefing(Record):
     """Revision history."""
     contacts: Annotated[list[Contact], Field(max_length=20)] = []
     """Whom to ask: name, role, email (OCHA style)."""
+    x_lint_ignore: list[LintIgnore] = []
+    """Tradecraft rules silenced for this briefing, each with its reason."""
 
     @model_validator(mode="before")
     @classmethod

@@ -41,6 +41,7 @@ from pydantic import BaseModel
 
 from . import __version__
 from .corpus import Corpus
+from .history import History, judgment_history
 from .load import Loaded
 from .models import Briefing
 from .problems import format_loc
@@ -81,6 +82,7 @@ class PrintLinks:
     related: tuple[BriefingRef, ...] = ()
     supersedes: BriefingRef | None = None
     superseded_by: BriefingRef | None = None
+    history: History | None = None  # how its judgments moved across the versions it may name
 
 
 def links_for(corpus: Corpus, briefing: Briefing) -> PrintLinks:
@@ -93,6 +95,7 @@ def links_for(corpus: Corpus, briefing: Briefing) -> PrintLinks:
         related=tuple(r for r in related if r is not None),
         supersedes=ref(briefing.supersedes),
         superseded_by=ref(corpus.superseded_by.get(briefing.id)),
+        history=judgment_history(corpus, briefing),
     )
 
 
@@ -168,7 +171,8 @@ def _plain_links(links: PrintLinks) -> Any:
         return None if r is None else [r.id, r.title, r.date.isoformat()]
 
     return {"related": [ref(r) for r in links.related], "supersedes": ref(links.supersedes),
-            "superseded_by": ref(links.superseded_by)}
+            "superseded_by": ref(links.superseded_by),
+            "history": links.history.as_data() if links.history else None}
 
 
 def _files_digest(folders: Iterable[Path]) -> Iterator[tuple[str, str]]:

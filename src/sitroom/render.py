@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown, vocab
+from .history import judgment_history
 from .models import EventDate
 
 if TYPE_CHECKING:
@@ -214,6 +215,7 @@ def make_env(templates: Path) -> jinja2.Environment:
         MATRIX=MATRIX,
         TLP_MEANING=vocab.TLP_MEANING,
         RISK_ORDER_TEXT=vocab.RISK_ORDER_TEXT,
+        judgment_history=judgment_history,
         vocab=vocab,
         TLP=vocab.TLP,
         LIKELIHOODS=vocab.LIKELIHOODS,

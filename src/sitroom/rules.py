@@ -59,6 +59,8 @@ def check_briefing(b: Briefing) -> list[Finding]:
     findings += _unique(b.risks, "risks", "risk")
     findings += _unique(b.locations, "locations", "location")
     findings += _unique(b.sources, "sources", "source")
+    findings += _unique([j if j is not None and j.id else None for j in b.key_judgments],
+                        "key_judgments", "judgment")
 
     sources, actors, locations = _ids(b.sources), _ids(b.actors), _ids(b.locations)
     for i, judgment in enumerate(b.key_judgments):

@@ -65,6 +65,16 @@ ACTOR_KINDS = (
     "other",
 )
 
+# The tradecraft rules of `sitroom check` (lint.py), by the names a briefing's x_lint_ignore uses.
+LINT_RULES = (
+    "estimative-language",
+    "likelihood-confidence-mix",
+    "unsourced",
+    "weak-sources-high-confidence",
+    "risk-without-indicators",
+    "change-not-logged",
+)
+
 RELIABILITY = {
     "A": "completely reliable",
     "B": "usually reliable",
