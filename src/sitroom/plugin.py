@@ -173,7 +173,11 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # The theme's 404.html shows no briefing, so its page marking is CLEAR, drawn as on
         # every generated page.
-        _, settings = self._corpus()
+        settings = self.settings
+        if settings is None:  # `sitroom build` prepared the pages: read the options again
+            root = Path(config.config_file_path).parent if config.config_file_path \
+                else Path.cwd()
+            settings = resolve(self.config, root)
         env.globals["sitroom_tlp_bar"] = tlp_bar(settings.templates, TLP.CLEAR, "This page:")
         return env
 
