@@ -392,9 +392,10 @@ class RegisterEntry:
 
 
 def risk_register(briefings: list[Briefing]) -> list[RegisterEntry]:
-    """Risks ordered by likelihood x impact (highest first), then newest briefing first."""
+    """Risks in the order of every risk list (Risk.order_key: score, impact, likelihood,
+    trend), then newest briefing first."""
     rows = [(r, b) for b in briefings for r in b.risks]
-    rows.sort(key=lambda rb: (-rb[0].score, -rb[0].likelihood_info.rank,
-                              -rb[1].date.toordinal(), rb[0].title.lower()))
+    rows.sort(key=lambda rb: (*rb[0].order_key[:4], -rb[1].date.toordinal(),
+                              rb[0].title.lower()))
     return [RegisterEntry(n, r, b) for n, (r, b) in enumerate(rows, start=1)]
 
