@@ -27,11 +27,11 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_shard": ("mkdocs", "pdf"),
     "test_engine": ("mkdocs",),
     "test_serve": ("mkdocs",),
-    "test_publish": ("mkdocs",),
     "test_pdf": ("pdf",),
     "test_pdf_fonts": ("pdf",),
     "test_pdf_security": ("pdf",),
     "test_pdfbuild": ("pdf",),
+    "test_pdf_geometry": ("pdf",),
     "test_fresh_machine": ("pdf",),
     "test_loader_parallel": ("slow",),
 }

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -133,7 +134,8 @@ def test_mkdocs_build_and_sitroom_build_make_the_same_site(mkdocs_site: Path,
 
 def test_sitroom_build_publishes_a_readable_site(repo_site: Path) -> None:
     assert repo_site.stat().st_mode & 0o055 == 0o055  # group and others may read and enter
-    assert not list(repo_site.parent.glob(".site.*"))  # no leftovers beside it
+    # No leftovers beside it; the lock file that keeps two builds apart stays.
+    assert [p.name for p in repo_site.parent.glob(".site.*")] == [".site.lock"]
 
 
 # --- safe publishing ---------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def test_a_bad_briefing_leaves_the_published_site_untouched(tmp_path: Path) -> N
     assert f"{site} was left as it was" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert snapshot(site) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["briefings", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "briefings", "site"]
 
 
 def test_a_failing_template_leaves_the_published_site_untouched(tmp_path: Path) -> None:
@@ -226,9 +228,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
 def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode("utf-8")
+    status, body = _fetch(url)
+    assert status == 200, body
+    return body
 
 
 @dataclass
@@ -288,12 +299,21 @@ def test_serve_previews_and_rebuilds_on_a_briefing_edit(served: Served) -> None:
                                    "title: Revised rocket attack on Ain al-Asad", 1))
     _wait_for(lambda: "Revised rocket attack" in _get(page), "no rebuild after the edit")
 
-    # A mistake is reported where the analyst runs the preview, which resumes once it is fixed.
+    # A mistake is reported where the analyst runs the preview and in the browser, as
+    # path:line:column, on whatever page is asked for; the preview resumes once it is fixed.
     source.write_text(text.replace("tlp: CLEAR", "tlp: BLUE", 1))
     _wait_for(lambda: any("'BLUE' is not a TLP 2.0 marking" in line for line in served.output),
               "the problem was not reported")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("tlp:"))
+    for url in (page, served.base, served.base + "actors/"):
+        status, body = _fetch(url)
+        assert status == 500
+        assert re.search(rf"{AIN}\.yaml:{line}:6: tlp: &#x27;BLUE&#x27; is not a TLP 2\.0 "
+                         "marking", body), body
+        assert "/livereload/" in body  # so it reloads by itself once the build succeeds
     source.write_text(text)
-    _wait_for(lambda: "Revised rocket attack" not in _get(page), "no rebuild after the fix")
+    _wait_for(lambda: _fetch(page)[0] == 200 and "Revised rocket attack" not in _get(page),
+              "no rebuild after the fix")
     assert not any("Traceback" in line for line in served.output)
 
 

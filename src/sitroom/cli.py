@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -14,11 +14,10 @@ from . import __version__
 from .corpus import Checked, gather
 from .models import slugify
 from .problems import Problem
-from .vocab import TLP
 
 if TYPE_CHECKING:
     from .pdfbuild import Shard
-    from .plugin import Overrides
+    from .settings import CommandLine, SettingsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -149,12 +148,12 @@ def new(title: str, day: object, folder: Path, slug: str | None, templates: Path
 def _max_tlp_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
     if value is None:
         return None
-    from .site import parse_max_tlp
+    from .settings import parse_max_tlp
 
     try:
         return parse_max_tlp(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc).removeprefix("max_tlp: ")) from None
+        raise click.BadParameter(str(exc)) from None
 
 
 @main.command("diff")
@@ -211,7 +210,8 @@ def diff_command(paths: tuple[Path, ...], base: str | None, fmt: str, max_tlp: o
 
 
 def _site_options(func: F) -> F:
-    """Options shared by `build` and `serve`: what to publish, and how."""
+    """Options shared by `build` and `serve`: what to publish, and how. Values are checked once,
+    with mkdocs.yml's, by `settings.resolve`."""
     options = [
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
                      default=Path("mkdocs.yml"), show_default=True,
@@ -219,19 +219,21 @@ def _site_options(func: F) -> F:
         click.option("--briefings", type=click.Path(path_type=Path, file_okay=False),
                      default=None, help="Briefings folder (default: the plugin's 'briefings' "
                      "option, briefings/)."),
-        click.option("--max-tlp", callback=_max_tlp_option, default=None, metavar="LEVEL",
+        click.option("--max-tlp", default=None, metavar="LEVEL",
                      help="Highest marking to publish: CLEAR (the default, for public sites), "
                      "GREEN, AMBER or AMBER+STRICT. RED is never published."),
         click.option("--drafts/--no-drafts", default=None,
-                     help="Also publish briefings in status draft and review (default: no)."),
+                     help="Also publish briefings in status draft and review (default: no for "
+                     "build, yes for serve)."),
         click.option("--pdf/--no-pdf", default=None,
                      help="Render the PDF situation reports (default: yes)."),
         click.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="PDFs rendered in parallel (default: one per CPU)."),
         click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
-                     default=None, help="PDF cache (default: .cache/sitroom beside the "
-                     "configuration)."),
-        click.option("--no-cache", is_flag=True, help="Render every PDF afresh."),
+                     default=None, help="PDF cache and incremental build state (default: "
+                     ".cache/sitroom beside the configuration)."),
+        click.option("--no-cache", is_flag=True,
+                     help="Render every PDF and page afresh, keeping nothing for next time."),
         click.option("--strict", is_flag=True,
                      help="Fail on any MkDocs warning (broken links and the like)."),
     ]
@@ -240,21 +242,41 @@ def _site_options(func: F) -> F:
     return func
 
 
-def _overrides(briefings: Path | None, max_tlp: object, drafts: bool | None, pdf: bool | None,
-               jobs: int | None, cache_dir: Path | None, no_cache: bool) -> Overrides:
-    from .plugin import Overrides
+def _command_line(briefings: Path | None, max_tlp: str | None, drafts: bool | None,
+                  pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
+                  engine: str | None = None, preview: bool = False) -> CommandLine:
+    from .settings import CommandLine
 
-    return Overrides(
+    return CommandLine(
         briefings=briefings.absolute() if briefings else None,
-        max_tlp=max_tlp if isinstance(max_tlp, TLP) else None,
+        max_tlp=max_tlp,
         drafts=drafts,
         pdf=pdf,
         jobs=jobs,
         cache_dir=cache_dir.absolute() if cache_dir else None,
         cache=False if no_cache else None,
+        engine=engine,
         progress=sys.stderr.isatty(),
-        report=report,
+        preview=preview,
     )
+
+
+def _settings_failed(exc: SettingsError) -> NoReturn:
+    if exc.usage:
+        raise click.BadParameter(exc.message, param_hint=f"'{exc.option}'")
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends a build or preview the way Ctrl-C does: every `finally` runs, so no
+    temporary folder is left behind."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -266,12 +288,15 @@ def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None)
         raise click.BadParameter(str(exc)) from None
 
 
-def _build_shard(config_file: Path, shard: Shard, overrides: Overrides) -> None:
-    from .plugin import SiteBuildError
+def _build_shard(config_file: Path, shard: Shard, options: CommandLine) -> None:
+    from .driver import SiteBuildError
+    from .settings import SettingsError
     from .shard import render_shard
 
     try:
-        result = render_shard(config_file, shard, overrides)
+        result = render_shard(config_file, shard, options)
+    except SettingsError as exc:
+        _settings_failed(exc)
     except SiteBuildError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo(f"sitroom build --shard {shard} failed", err=True)
@@ -282,6 +307,9 @@ def _build_shard(config_file: Path, shard: Shard, overrides: Overrides) -> None:
 
 @main.command()
 @_site_options
+@click.option("--engine", default=None, metavar="NAME",
+              help="What builds the pages: mkdocs (the default) or zensical (pip install "
+              "'sitroom[zensical]').")
 @click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to publish (default: site_dir of the configuration, site/).")
 @click.option("--site-url", default=None, metavar="URL",
@@ -291,36 +319,45 @@ def _build_shard(config_file: Path, shard: Shard, overrides: Overrides) -> None:
 @click.option("--shard", callback=_shard_option, default=None, metavar="I/N",
               help="Only render share I of N of the PDFs into the PDF cache, and build no "
               "site (one CI job of N); a build after all N finds every PDF cached.")
-def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
+def build(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts: bool | None,
           pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, site_dir: Path | None, site_url: str | None, verbose: bool,
-          shard: Shard | None) -> None:
+          strict: bool, engine: str | None, site_dir: Path | None, site_url: str | None,
+          verbose: bool, shard: Shard | None) -> None:
     """Check the briefings, then build the site and its PDFs (default: into site/).
 
     The site is built in a new folder beside the target and swapped in whole, so a failed build
-    leaves the published site as it was. Exit status: 0 when built, 1 on any problem.
+    leaves the published site as it was; a page whose content did not change is not rebuilt.
+    Two builds into one folder do not run at once: the second stops with a message.
+    Exit status: 0 when built, 1 on any problem, 2 for a wrong option.
     """
-    from .plugin import SiteBuildError, build_site
+    from .driver import SiteBuildError, build_site
+    from .settings import SettingsError
 
-    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    _stop_on_sigterm()
+    options = _command_line(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, engine)
     if shard is not None:
-        _build_shard(config_file, shard, overrides)
+        _build_shard(config_file, shard, options)
         return
     try:
         target, result = build_site(config_file, site_dir=site_dir, site_url=site_url,
-                                    overrides=overrides,
-                                    strict=strict, verbose=verbose)
+                                    options=options, report=report, strict=strict,
+                                    verbose=verbose)
+    except SettingsError as exc:
+        _settings_failed(exc)
     except SiteBuildError as exc:
         if str(exc):
             click.echo(f"error: {exc}", err=True)
         outcome = f"{exc.target} was left as it was" if exc.target else "nothing was changed"
         click.echo(f"sitroom build failed; {outcome}", err=True)
         sys.exit(1)
+    if result.left_out:
+        click.echo(result.left_out, err=True)
     count = len(result.corpus.briefings) if result.corpus else 0
     scope = "published and draft" if result.drafts else "published"
+    unchanged = " (unchanged)" if result.mode == "unchanged" else ""
     click.echo(f"{count} {scope} briefing{'s' if count != 1 else ''} up to {result.max_tlp.label}"
-               f", {len(result.pdfs)} PDF{'s' if len(result.pdfs) != 1 else ''}: {target}",
-               err=True)
+               f", {len(result.pdfs)} PDF{'s' if len(result.pdfs) != 1 else ''}: {target}"
+               f"{unchanged}", err=True)
 
 
 @main.command()
@@ -328,22 +365,31 @@ def build(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bo
 @click.option("-a", "--dev-addr", default=None, metavar="IP:PORT",
               help="Address to serve on (default: dev_addr of the configuration, "
               "127.0.0.1:8000).")
-def serve(config_file: Path, briefings: Path | None, max_tlp: object, drafts: bool | None,
+def serve(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts: bool | None,
           pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           strict: bool, dev_addr: str | None) -> None:
     """Preview the site, rebuilt on every briefing, template or docs edit.
 
+    Drafts and briefings in review are shown, each under a banner (--no-drafts hides them).
+    A build that fails shows its problems in the browser, which reloads once they are fixed.
     Nothing is written to the site folder: the preview lives in a temporary folder.
     """
-    from .plugin import SiteBuildError, serve_site
+    from .serve import ServeError, serve_site
+    from .settings import SettingsError
 
-    overrides = _overrides(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache)
+    _stop_on_sigterm()
+    options = _command_line(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache,
+                            preview=True)
     try:
-        serve_site(config_file, dev_addr=dev_addr, overrides=overrides,
+        serve_site(config_file, dev_addr=dev_addr, options=options, report=report,
                    strict=strict)
-    except SiteBuildError as exc:
+    except SettingsError as exc:
+        _settings_failed(exc)
+    except ServeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("preview stopped", err=True)
 
 
 # --- pdf: one briefing's situation report (WeasyPrint is imported only when it runs) ------------

@@ -14,37 +14,31 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from mkdocs.exceptions import MkDocsException
-
+from .driver import SiteBuildError, checked_corpus, load
+from .engine import mkdocs_logging
 from .pdfbuild import PdfBuild, PdfBuildError, Shard, build_pdfs
-from .plugin import Overrides, SiteBuildError, _load, _mkdocs_logging
+from .settings import CommandLine
 
 
-def render_shard(config_file: Path | None, shard: Shard, overrides: Overrides) -> PdfBuild:
+def render_shard(config_file: Path | None, shard: Shard, options: CommandLine) -> PdfBuild:
     """Render this shard's PDFs into the PDF cache; returns what was rendered or cached.
 
-    Raises SiteBuildError (bad briefings, no cache, a PDF that failed)."""
-    with _mkdocs_logging(logging.WARNING):
-        try:
-            config, plugin = _load(config_file)
-            plugin.overrides = overrides
-            plugin.on_config(config)
-        except MkDocsException as exc:
-            raise SiteBuildError(exc.format_message()) from None
-    if not plugin.config.pdf:
+    Raises SettingsError (a wrong option), SiteBuildError (bad briefings, no cache, a PDF that
+    failed)."""
+    with mkdocs_logging(logging.WARNING):
+        _, _, settings = load(config_file, options)
+    if not settings.pdf:
         raise SiteBuildError("--shard renders PDFs, but this build makes none (--no-pdf or "
                              "'pdf: false')")
-    if plugin.cache_dir is None:
+    if settings.cache_dir is None:
         raise SiteBuildError("--shard renders into the PDF cache for the final build to "
                              "find: it cannot run with --no-cache")
-    corpus = plugin.report.corpus
-    assert corpus is not None  # on_config set it or raised
+    _, corpus = checked_corpus(settings, None)
     scratch = Path(tempfile.mkdtemp(prefix="sitroom-shard-"))
     try:
-        result = build_pdfs(corpus, scratch, templates=plugin.templates,
-                            jobs=plugin.config.jobs, cache_dir=plugin.cache_dir,
-                            paper=plugin.config.paper, progress=overrides.progress,
-                            shard=shard)
+        result = build_pdfs(corpus, scratch, templates=settings.templates,
+                            jobs=settings.jobs, cache_dir=settings.cache_dir,
+                            paper=settings.paper, progress=settings.progress, shard=shard)
     except (PdfBuildError, ValueError) as exc:
         raise SiteBuildError(f"PDF: {exc}") from None
     finally:

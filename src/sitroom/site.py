@@ -39,27 +39,6 @@ from .vocab import TLP
 # One wording of the TLP definitions for the site, the feeds and the PDF.
 TLP_MEANING = vocab.TLP_MEANING
 
-RED_REFUSED = (
-    "max_tlp: RED is never published to a site (TLP 2.0: for the eyes and ears of individual "
-    "recipients only); use CLEAR, GREEN, AMBER or AMBER+STRICT"
-)
-
-
-def parse_max_tlp(value: str) -> TLP:
-    """A site's maximum marking; ValueError with a reader's message otherwise. RED is refused:
-    a site has readers, not individually named recipients."""
-    try:
-        level = TLP.parse(value)
-    except ValueError:
-        raise ValueError(
-            f"max_tlp: '{value}' is not a TLP 2.0 marking; use CLEAR, GREEN, AMBER or "
-            "AMBER+STRICT"
-        ) from None
-    if level is TLP.RED:
-        raise ValueError(RED_REFUSED)
-    return level
-
-
 # Search ranking (Material's front matter `search: boost:`): a reader searching for a name or
 # a place wants the briefing itself first, the pages that merely list it after. Actor pages
 # count as listings: their short sections would otherwise outrank the briefings they list.
