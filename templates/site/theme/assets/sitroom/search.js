@@ -6,8 +6,6 @@
 const DEBOUNCE_MS = 120;
 const SHOWN = 10; // results rendered per query (each costs one fragment request)
 
-const dialog = document.querySelector("[data-sitroom-search]");
-const toggle = document.getElementById("__search");
 
 function siteRoot() {
   const config = JSON.parse(document.getElementById("__config").textContent);
@@ -74,113 +72,121 @@ function resultItem(data) {
   return item;
 }
 
-const input = dialog.querySelector(".md-search__input");
-const status = dialog.querySelector(".md-search-result__meta");
-const list = dialog.querySelector(".md-search-result__list");
-const filterBox = dialog.querySelector(".sitroom-search__filters");
-const sortSelect = dialog.querySelector("[data-sort]");
+// A theme without the dialog (partials/search.html) gets no search box, and no error.
+const dialog = document.querySelector("[data-sitroom-search]");
+const toggle = document.getElementById("__search");
+if (dialog && toggle) start(dialog, toggle);
 
-function countText(n) {
-  if (n === 0) return dialog.dataset.none;
-  if (n === 1) return dialog.dataset.one;
-  return dialog.dataset.other.replace("#", String(n));
-}
+function start(dialog, toggle) {
+  const input = dialog.querySelector(".md-search__input");
+  const status = dialog.querySelector(".md-search-result__meta");
+  const list = dialog.querySelector(".md-search-result__list");
+  const filterBox = dialog.querySelector(".sitroom-search__filters");
+  const sortSelect = dialog.querySelector("[data-sort]");
 
-function chosenFilters() {
-  const filters = {};
-  for (const select of dialog.querySelectorAll("[data-filter]")) {
-    if (select.value) filters[select.dataset.filter] = select.value;
+  function countText(n) {
+    if (n === 0) return dialog.dataset.none;
+    if (n === 1) return dialog.dataset.one;
+    return dialog.dataset.other.replace("#", String(n));
   }
-  return filters;
-}
 
-let generation = 0;
-
-async function run(immediate) {
-  const mine = ++generation;
-  const query = input.value.trim();
-  const filters = chosenFilters();
-  const options = { filters };
-  if (sortSelect.value) options.sort = { date: sortSelect.value };
-  if (!query && Object.keys(filters).length === 0) {
-    list.replaceChildren();
-    status.textContent = dialog.dataset.placeholder;
-    return;
+  function chosenFilters() {
+    const filters = {};
+    for (const select of dialog.querySelectorAll("[data-filter]")) {
+      if (select.value) filters[select.dataset.filter] = select.value;
+    }
+    return filters;
   }
-  const module = await engine();
-  const search = immediate
-    ? await module.search(query || null, options)
-    : await module.debouncedSearch(query || null, options, DEBOUNCE_MS);
-  if (search === null || mine !== generation) return; // a newer keystroke took over
-  const shown = await Promise.all(search.results.slice(0, SHOWN).map((r) => r.data()));
-  if (mine !== generation) return;
-  list.replaceChildren(...shown.map(resultItem));
-  status.textContent = countText(search.results.length);
-}
 
-function report(error) {
-  status.textContent = "Search is unavailable.";
-  console.warn("search:", error);
-}
+  let generation = 0;
 
-async function loadFilters() {
-  const module = await engine();
-  const available = await module.filters();
-  for (const select of dialog.querySelectorAll("[data-filter]")) {
-    const values = Object.keys(available[select.dataset.filter] || {}).sort();
-    select.append(...values.map((value) => {
-      const option = element("option", "", value);
-      option.value = value;
-      return option;
-    }));
-    select.closest("label").hidden = values.length === 0;
+  async function run(immediate) {
+    const mine = ++generation;
+    const query = input.value.trim();
+    const filters = chosenFilters();
+    const options = { filters };
+    if (sortSelect.value) options.sort = { date: sortSelect.value };
+    if (!query && Object.keys(filters).length === 0) {
+      list.replaceChildren();
+      status.textContent = dialog.dataset.placeholder;
+      return;
+    }
+    const module = await engine();
+    const search = immediate
+      ? await module.search(query || null, options)
+      : await module.debouncedSearch(query || null, options, DEBOUNCE_MS);
+    if (search === null || mine !== generation) return; // a newer keystroke took over
+    const shown = await Promise.all(search.results.slice(0, SHOWN).map((r) => r.data()));
+    if (mine !== generation) return;
+    list.replaceChildren(...shown.map(resultItem));
+    status.textContent = countText(search.results.length);
   }
-}
 
-input.addEventListener("input", () => run(false).catch(report));
-dialog.querySelector("form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const first = list.querySelector("a");
-  if (first) location.href = first.href;
-});
-dialog.querySelector("form").addEventListener("reset", () => {
-  setTimeout(() => run(true).catch(report));
-});
-for (const select of dialog.querySelectorAll("select")) {
-  select.addEventListener("change", () => run(true).catch(report));
-}
-filterBox.addEventListener("toggle", () => {
-  if (filterBox.open && !filterBox.dataset.loaded) {
-    filterBox.dataset.loaded = "yes";
-    loadFilters().catch(report);
+  function report(error) {
+    status.textContent = "Search is unavailable.";
+    console.warn("search:", error);
   }
-}, { passive: true });
 
-// Opening the dialog focuses the box and starts loading Pagefind (a few KB) before the first key.
-toggle.addEventListener("change", () => {
-  if (toggle.checked) {
-    input.focus();
-    engine().catch(report);
+  async function loadFilters() {
+    const module = await engine();
+    const available = await module.filters();
+    for (const select of dialog.querySelectorAll("[data-filter]")) {
+      const values = Object.keys(available[select.dataset.filter] || {}).sort();
+      select.append(...values.map((value) => {
+        const option = element("option", "", value);
+        option.value = value;
+        return option;
+      }));
+      select.closest("label").hidden = values.length === 0;
+    }
   }
-});
-input.addEventListener("focus", () => {
-  if (!toggle.checked) toggle.checked = true;
-});
-list.addEventListener("click", () => {
-  toggle.checked = false;
-});
 
-// Material's shortcuts: "/" or "s" opens search, Escape closes it.
-document.addEventListener("keydown", (event) => {
-  const typing = event.target instanceof HTMLElement &&
-    (event.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName));
-  if (!toggle.checked && !typing && !event.ctrlKey && !event.metaKey && !event.altKey &&
-      (event.key === "/" || event.key === "s" || event.key === "S")) {
+  input.addEventListener("input", () => run(false).catch(report));
+  dialog.querySelector("form").addEventListener("submit", (event) => {
     event.preventDefault();
-    toggle.checked = true;
-    toggle.dispatchEvent(new Event("change"));
-  } else if (toggle.checked && event.key === "Escape") {
-    toggle.checked = false;
-    input.blur();
+    const first = list.querySelector("a");
+    if (first) location.href = first.href;
+  });
+  dialog.querySelector("form").addEventListener("reset", () => {
+    setTimeout(() => run(true).catch(report));
+  });
+  for (const select of dialog.querySelectorAll("select")) {
+    select.addEventListener("change", () => run(true).catch(report));
   }
-});
+  filterBox.addEventListener("toggle", () => {
+    if (filterBox.open && !filterBox.dataset.loaded) {
+      filterBox.dataset.loaded = "yes";
+      loadFilters().catch(report);
+    }
+  }, { passive: true });
+
+  // Opening the dialog focuses the box and starts loading Pagefind (a few KB) before the first key.
+  toggle.addEventListener("change", () => {
+    if (toggle.checked) {
+      input.focus();
+      engine().catch(report);
+    }
+  });
+  input.addEventListener("focus", () => {
+    if (!toggle.checked) toggle.checked = true;
+    engine().catch(report);
+  });
+  list.addEventListener("click", () => {
+    toggle.checked = false;
+  });
+
+  // Material's shortcuts: "/" or "s" opens search, Escape closes it.
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target instanceof HTMLElement &&
+      (event.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName));
+    if (!toggle.checked && !typing && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        (event.key === "/" || event.key === "s" || event.key === "S")) {
+      event.preventDefault();
+      toggle.checked = true;
+      toggle.dispatchEvent(new Event("change"));
+    } else if (toggle.checked && event.key === "Escape") {
+      toggle.checked = false;
+      input.blur();
+    }
+  });
+}
