@@ -70,7 +70,7 @@ def site_options(settings: Settings, site: SiteInfo) -> SiteOptions:
         pdf=settings.pdf,
         feeds=bool(site.url),
         latest=settings.latest,
-        risk_window_days=90 if settings.risk_window_days is None else settings.risk_window_days,
+        risk_window_days=settings.risk_window_days,
     )
 
 

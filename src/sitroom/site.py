@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from . import markdown as safe_markdown
 from . import vocab
-from .corpus import Corpus, Group, distinct, region_slug
+from .corpus import Corpus, Group, actor_groups, distinct, region_slug
 from .models import Briefing, Risk
 from .render import make_env, native_lang  # noqa: F401 - native_lang: the site's name for it
 from .vocab import TLP
@@ -104,7 +104,9 @@ class SiteOptions:
     pdf: bool = True  # link the PDF of each briefing (only when PDFs are built)
     feeds: bool = True  # link feed.xml and feed.json (only when they are built)
     latest: int = 20  # briefings on the home page
-    risk_window_days: int = 90  # risk register: current briefings this close to the newest
+    # Risk register: also count a current briefing's risks as earlier once it is older than
+    # this many days before the newest briefing. None (the default): only supersession does.
+    risk_window_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,12 @@ def make_site_env(templates: Path) -> jinja2.Environment:
     return env
 
 
+def tlp_bar(templates: Path, level: TLP, scope: str = "") -> Markup:
+    """The marking bar of the site's pages, for pages the theme draws itself (404.html)."""
+    macros = make_site_env(templates).get_template("site/_macros.html.j2").module
+    return Markup(macros.tlp_bar(level, scope))  # type: ignore[attr-defined]
+
+
 def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = None,
                  cache: PageCache | None = None) -> list[Page]:
     """Every page of the site, in a stable order. Raises SiteError when a template fails.
@@ -325,24 +333,31 @@ def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = 
 
     current = current_briefings(corpus, options.risk_window_days)
     register = risk_register(current)
+    earlier = risk_register([b for b in briefings if b not in current])
     site.render("site/risks.md.j2", SECTIONS["risks"], title="Risk register",
-                boost=BOOST_LISTING, in_nav=True, tlp=_max_tlp(current),
-                hide=("navigation",), register=register,
+                boost=BOOST_LISTING, in_nav=True, tlp=everything,
+                hide=("navigation",), register=register, earlier=earlier,
                 numbered=[(row.number, row.risk) for row in register],
                 window=options.risk_window_days)
 
     for b in briefings:
         _render_briefing(site, b)
 
+    # Briefings that gave one actor two ids: one row in the index, and each page points to the
+    # other (`sitroom check` warns about them).
+    same_actor = actor_groups(corpus.actors.values())
     site.render("site/actors.md.j2", SECTIONS["actors"], title="Actors", boost=BOOST_LISTING,
-                in_nav=True, tlp=everything, hide=("toc",), actors=list(corpus.actors.values()))
+                in_nav=True, tlp=everything, hide=("toc",), groups=same_actor,
+                count=len(corpus.actors))
+    group_of = {entry.id: group for group in same_actor for entry in group}
     for entry in corpus.actors.values():
         shown = [a.briefing for a in entry.appearances]
         site.render("site/actor.md.j2", actor_path(entry.id), title=entry.name,
                     boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(shown), entry=entry,
                     kind=entry.latest.kind, affiliations=distinct(
                         a.actor.affiliation for a in entry.appearances),
-                    countries=distinct(a.actor.country for a in entry.appearances))
+                    countries=distinct(a.actor.country for a in entry.appearances),
+                    same=[e for e in group_of[entry.id] if e is not entry])
 
     groups: list[tuple[str, str, dict[str, Group], Callable[[str], str]]] = [
         ("regions", "Regions", corpus.regions, region_path),
@@ -401,13 +416,15 @@ def _by_month(briefings: list[Briefing]) -> list[tuple[date, list[Briefing]]]:
     return [(date(y, m, 1), items) for (y, m), items in months.items()]
 
 
-def current_briefings(corpus: Corpus, window_days: int) -> list[Briefing]:
-    """The briefings whose risks are current: not superseded, and dated within `window_days` of
-    the newest briefing (a register of a quiet desk does not empty itself over a holiday)."""
+def current_briefings(corpus: Corpus, window_days: int | None = None) -> list[Briefing]:
+    """The briefings whose risks are current: each the latest of its supersede chain (no
+    briefing on this site supersedes it). With `window_days`, also dated within that many days
+    of the newest briefing (a window counted from the newest briefing, not from today, so a
+    quiet desk's register does not empty itself). The rest are the register's earlier risks."""
     if not corpus.briefings:
         return []
-    newest = corpus.briefings[0].date
-    since = newest - timedelta(days=window_days)
+    since = (corpus.briefings[0].date - timedelta(days=window_days)
+             if window_days is not None else date.min)
     return [b for b in corpus.briefings
             if b.id not in corpus.superseded_by and b.date >= since]
 
