@@ -19,6 +19,8 @@ CASES = REPO / "tests" / "cases"
 # marked whatever its module. Add a new slow module here.
 HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_browser": ("browser", "mkdocs"),
+    "test_a11y": ("browser", "mkdocs"),
+    "test_markup": ("mkdocs", "slow"),
     "test_handling": ("mkdocs",),
     "test_plugin_build": ("mkdocs",),
     "test_site_safety": ("mkdocs",),

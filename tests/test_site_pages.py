@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
@@ -247,17 +248,38 @@ def _register_corpus(tmp_path: Path) -> Corpus:
 
 def test_risk_register_orders_current_risks_by_score(tmp_path: Path) -> None:
     corpus = _register_corpus(tmp_path)
-    current = current_briefings(corpus, window_days=90)
-    assert [b.id for b in current] == ["new-one", "other-one"]
+    current = current_briefings(corpus)
+    # Current: not superseded, however old (no risk vanishes because its desk is quiet).
+    assert [b.id for b in current] == ["new-one", "other-one", "stale-one"]
     titles = [row.risk.title for row in risk_register(current)]
-    assert titles == ["Top risk", "Second risk", "Middling risk", "Low risk"]
+    assert titles == ["Stale risk", "Top risk", "Second risk", "Middling risk", "Low risk"]
+    assert [b.id for b in current_briefings(corpus, window_days=90)] == ["new-one", "other-one"]
     pages = {p.path: p.markdown for p in render_pages(corpus, CHAIN)}
     text = body(pages["risks/index.md"])
-    assert text.index("Top risk") < text.index("Second risk") < text.index("Low risk")
-    assert "Old risk superseded" not in text and "Stale risk" not in text
+    current_part, earlier_part = text.split("## Earlier risks")
+    assert current_part.index("Top risk") < current_part.index("Second risk") \
+        < current_part.index("Low risk")
+    assert "Stale risk" in current_part
+    assert "no newer briefing supersedes" in current_part  # the rule is stated
+    assert "#earlier-risks" in current_part
+    # A superseded briefing's risk stays reachable, marked as such, under Earlier risks.
+    assert "Old risk superseded" not in current_part
+    assert "Old risk superseded" in earlier_part and "superseded-flag" in earlier_part
     assert 'href="../briefings/new-one/#risk-top-risk"' in text
     # The anchor exists on the briefing page.
     assert 'id="risk-top-risk"' in pages[briefing_path("new-one")]
+    # A window, when a desk asks for one, moves older briefings' risks to Earlier risks.
+    windowed = {p.path: p.markdown for p in render_pages(
+        corpus, CHAIN, SiteOptions(risk_window_days=90))}
+    current_part, earlier_part = body(windowed["risks/index.md"]).split("## Earlier risks")
+    assert "Stale risk" in earlier_part and "within 90 days" in current_part
+
+
+def test_register_shows_every_example_region(pages: dict[str, str]) -> None:
+    current = body(pages["risks/index.md"]).split("## Earlier risks")[0]
+    for title in ("Red Sea", "US forces drawn directly into the fighting", "El Fasher",
+                  "cable"):
+        assert title in current, title
 
 
 def test_superseded_banner_and_related_only_within_the_site(tmp_path: Path) -> None:
@@ -334,3 +356,50 @@ def test_printed_values_cannot_start_markdown(tmp_path: Path) -> None:
     assert not any(HEADING_LINE.match(line) for line in out.splitlines())
     assert out.count("\n") == 3
     assert "<pre>line 1&#10;line 2</pre>" in out
+
+
+def _two_ids_for_one_actor(folder: Path) -> Path:
+    us = {"id": "united-states", "name": "United States", "aliases": ["US", "USA"],
+          "kind": "state", "role": "Acts."}
+    return write_briefings(folder, [
+        briefing_data("first-brief", date="2024-01-01", actors=[us]),
+        briefing_data("second-brief", date="2024-02-01", actors=[
+            {"id": "usa", "name": "U.S.", "aliases": ["usa"], "kind": "state",
+             "role": "Acts too."}]),
+        briefing_data("third-brief", date="2024-03-01", actors=[
+            {**us, "id": "us-government", "name": "united  states", "aliases": []}]),
+    ])
+
+
+def test_check_warns_when_two_actor_ids_share_a_name(tmp_path: Path, sitroom: Any) -> None:
+    folder = _two_ids_for_one_actor(tmp_path / "briefings")
+    result = sitroom("check", "briefings", cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout  # a warning: the build goes on
+    assert result.stdout.splitlines() == [
+        "briefings/second-brief.yaml:15:5: warning: actors[0].aliases[0]: actor 'usa' shares "
+        "the alias 'usa' with actor 'united-states' at briefings/first-brief.yaml:16:5; use "
+        "one id for one actor in every briefing",
+        "briefings/third-brief.yaml:13:9: warning: actors[0].name: actor 'us-government' "
+        "shares the name 'united states' with actor 'united-states' at "
+        "briefings/first-brief.yaml:13:9; use one id for one actor in every briefing",
+    ]
+    assert sitroom("check", "--strict", "briefings", cwd=tmp_path).exit_code == 1
+    github = sitroom("check", "--format", "github", "briefings", cwd=tmp_path).stdout
+    assert github.startswith("::warning file=briefings/second-brief.yaml,line=15,col=5,")
+    assert folder.is_dir()
+
+
+def test_actor_index_shows_one_row_per_actor(tmp_path: Path) -> None:
+    corpus = corpus_of(_two_ids_for_one_actor(tmp_path / "b"))
+    pages = {p.path: p.markdown for p in render_pages(corpus, CHAIN)}
+    index = body(pages["actors/index.md"])
+    rows = re.findall(r"<tr>.*?</tr>", index.replace("&#10;", "\n"), flags=re.S)
+    assert len(rows) == 2, rows  # the header row and one actor
+    row = rows[1]
+    assert 'href="united-states/">United States</a>' in row
+    assert 'href="usa/">U.S.</a>' in row and 'href="us-government/">united  states' in row
+    assert "<td>3</td>" in row  # briefings naming it under any id
+    assert "1 actor named" in index
+    # Each page of the actor points to its other ids.
+    usa = body(pages["actors/usa/index.md"])
+    assert "Also listed as" in usa and 'href="../united-states/"' in usa

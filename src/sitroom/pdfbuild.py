@@ -43,6 +43,7 @@ from pydantic import BaseModel
 from . import __version__
 from .corpus import Corpus
 from .history import History, judgment_history
+from .lifeline import BUILD_PID, tie_to_parent
 from .load import Loaded
 from .models import Briefing
 from .printopts import ASSET_DIRS, PrintOptions
@@ -328,11 +329,16 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     context: multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload(["sitroom.pdf"])
+        # The lifeline first: the server must die with the build even while it still imports.
+        os.environ[BUILD_PID] = str(os.getpid())
+        forkserver.set_forkserver_preload(["sitroom.forkserver_lifeline", "sitroom.pdf"])
         context = forkserver
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # Each worker dies with its parent (the forkserver, or the build under spawn): a killed
+    # build leaves no process behind.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=tie_to_parent, initargs=(os.getpid(),))
 
 
 @contextmanager
@@ -433,25 +439,41 @@ def _run_pool(
     finished: Callable[[Briefing, Path | None, _Outcome], None],
     advance: Callable[[int], None],
 ) -> None:
-    with _pool(workers) as pool:
-        futures: dict[Future[_Outcome], tuple[Briefing, Path | None]] = {
-            pool.submit(_render, job): (briefing, entry) for briefing, job, entry in pending
-        }
-        remaining = set(futures)
-        while remaining:
-            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-            for future in done:
-                briefing, entry = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    outcome = _Outcome(error="a rendering process died (out of memory or "
-                                             "killed?); the PDF was not made")
-                except Exception as exc:
-                    outcome = _Outcome(error=f"the rendering process failed: "
-                                             f"{type(exc).__name__}: {exc}")
-                finished(briefing, entry, outcome)
-                advance(1)
+    pool = _pool(workers)
+    try:
+        _collect(pool, pending, finished, advance)
+    except BaseException:
+        # Ctrl-C (or a failure here): the PDFs not started yet are dropped rather than
+        # rendered first; only the ones in progress are waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _collect(
+    pool: ProcessPoolExecutor,
+    pending: list[tuple[Briefing, _Job, Path | None]],
+    finished: Callable[[Briefing, Path | None, _Outcome], None],
+    advance: Callable[[int], None],
+) -> None:
+    futures: dict[Future[_Outcome], tuple[Briefing, Path | None]] = {
+        pool.submit(_render, job): (briefing, entry) for briefing, job, entry in pending
+    }
+    remaining = set(futures)
+    while remaining:
+        done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+        for future in done:
+            briefing, entry = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                outcome = _Outcome(error="a rendering process died (out of memory or "
+                                         "killed?); the PDF was not made")
+            except Exception as exc:
+                outcome = _Outcome(error=f"the rendering process failed: "
+                                         f"{type(exc).__name__}: {exc}")
+            finished(briefing, entry, outcome)
+            advance(1)
 
 
 def build_pdf(

@@ -87,7 +87,7 @@ class Settings:
     jobs: int | None = None
     cache_dir: Path | None = None  # None: no caches, every build starts afresh
     latest: int = 20
-    risk_window_days: int | None = 90  # None: only supersession retires a risk
+    risk_window_days: int | None = None  # None: only supersession retires a risk
     feed_size: int = FEED_SIZE
     engine: str = "mkdocs"
     progress: bool = False
@@ -152,7 +152,7 @@ def resolve(file: Mapping[str, Any], root: Path, cli: CommandLine | None = None)
         number = file.get(name)
         check(name, number, False, number is None or (isinstance(number, int) and number >= 1),
               f"{number} is not a positive number")
-    window = file.get("risk_window_days", 90)
+    window = file.get("risk_window_days")
     check("risk_window_days", window, False,
           window is None or (isinstance(window, int) and window >= 0),
           f"{window} is not a number of days")
