@@ -151,13 +151,20 @@ def test_the_scheme_follows_the_reader_and_tlp_colours_hold(reader: Visit, schem
                         el.remove();
                         return seen; }""", css)
         assert style == ["rgb(0, 0, 0)", colour], css
-    # The toggle switches the scheme and says what it does.
-    toggle = reader.page.locator("form[data-md-component=palette] label:visible")
-    assert toggle.get_attribute("title") == ("Switch to dark mode" if scheme == "light"
-                                             else "Switch to light mode")
-    toggle.click()
-    other = "slate" if palette == "default" else "default"
-    assert reader.page.evaluate("document.body.dataset.mdColorScheme") == other
+    # The toggle cycles light, dark, then the system's setting again, and says what it does.
+    steps = [("Switch to light mode", "default"), ("Switch to dark mode", "slate"),
+             ("Switch to the system's setting", palette)]
+    for title, then in steps:
+        toggle = reader.page.locator("form[data-md-component=palette] label:visible")
+        # The label shown belongs to the scheme in use; its input's name says what it does.
+        said = toggle.evaluate("label => label.previousElementSibling.getAttribute('aria-label')")
+        assert said == title
+        toggle.click()
+        assert reader.page.evaluate("document.body.dataset.mdColorScheme") == then, title
+    # The system's setting is read again on the next visit.
+    reader.page.emulate_media(color_scheme="dark" if scheme == "light" else "light")
+    reader.open("risks/")
+    assert reader.page.evaluate("document.body.dataset.mdColorScheme") != palette
     reader.assert_clean()
 
 
