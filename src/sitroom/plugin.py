@@ -70,9 +70,6 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
     # --- hooks ---------------------------------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.prepared is not None:
-            self._generated = {p for p, in_nav in self.prepared.items() if in_nav is not None}
-            return config
         from .driver import SiteBuildError, checked_corpus
 
         root = Path(config.config_file_path).parent if config.config_file_path \
@@ -81,8 +78,12 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
             settings = resolve(self.config, root)
         except SettingsError as exc:
             raise PluginError(str(exc)) from None
-        # A team's templates/ is optional and overrides the package's defaults file by file.
+        # A team's templates/ is optional and overrides the package's defaults file by file;
+        # `sitroom build` (pages `prepared` on disk) needs the theme and stylesheet as much.
         apply_site_defaults(config, settings.template_chain)
+        if self.prepared is not None:
+            self._generated = {p for p, in_nav in self.prepared.items() if in_nav is not None}
+            return config
         if settings.pdf and importlib.util.find_spec("weasyprint") is None:
             raise PluginError(PDF_EXTRA)
         try:

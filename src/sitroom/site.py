@@ -333,7 +333,9 @@ def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions 
 
     current = current_briefings(corpus, options.risk_window_days)
     register = risk_register(current)
-    earlier = risk_register([b for b in briefings if b not in current])
+    # By id: `in` on models would compare them field by field, for every pair.
+    is_current = {b.id for b in current}
+    earlier = risk_register([b for b in briefings if b.id not in is_current])
     site.render("site/risks.md.j2", SECTIONS["risks"], title="Risk register",
                 boost=BOOST_LISTING, in_nav=True, tlp=everything,
                 hide=("navigation",), register=register, earlier=earlier,
