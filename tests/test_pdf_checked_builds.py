@@ -13,6 +13,7 @@ from sitroom import pdf
 from sitroom.corpus import gather
 from sitroom.pdfbuild import build_pdfs, links_for
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
+    OPTIONS,
     TEMPLATES,
     example_data,
     no_weasyprint_warnings,
@@ -108,7 +109,7 @@ def test_every_briefing_check_accepts_renders(folder: Path, tmp_path: Path) -> N
         [p.gnu() for p in checked.errors]
     accepted = checked.corpus
     assert len(accepted.briefings) == len(list(folder.glob("*.yaml"))) - len(UNPRINTABLE)
-    written = build_pdfs(accepted, tmp_path, templates=TEMPLATES, jobs=2)
+    written = build_pdfs(accepted, tmp_path, OPTIONS, jobs=2)
     assert len(written) == len(accepted.briefings)
 
 
@@ -125,4 +126,4 @@ def test_what_check_refuses_for_the_fonts_the_renderer_refuses(folder: Path, lab
     briefing = base.model_copy(update={"actors": actors})
     with pytest.raises(pdf.PdfRenderError, match="in none of the PDF fonts"):
         pdf.render_briefing(briefing, links_for(gather([folder / "printable-0.yaml"]).corpus,
-                                                briefing), templates=TEMPLATES)
+                                                briefing), OPTIONS)

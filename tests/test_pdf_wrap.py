@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from sitroom.pdfbuild import build_pdfs
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
+    OPTIONS,
     TEMPLATES,
     corpus_of,
     example_data,
@@ -77,7 +78,7 @@ def long_tokens_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
     tokens = _fields(data)
     write_briefing(folder / "briefings", {**data, "id": "long-tokens"}, "long-tokens")
     corpus = corpus_of(folder / "briefings")
-    build_pdfs(corpus, folder / "out", templates=TEMPLATES, jobs=1)
+    build_pdfs(corpus, folder / "out", OPTIONS, jobs=1)
     return folder / "out" / "long-tokens.pdf", tokens
 
 

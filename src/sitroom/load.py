@@ -279,7 +279,7 @@ PARALLEL_MIN_FILES = 200
 
 # What the checks across files (corpus.build) point at; the rest of a source map has done its
 # work once a file is loaded, and sending it between processes cost more than parsing.
-CROSS_FILE_KEYS = frozenset({"id", "related", "supersedes"})
+CROSS_FILE_KEYS = frozenset({"id", "related", "supersedes", "actors"})
 
 
 def _load_chunk(files: list[Path]) -> list[Loaded]:
