@@ -19,6 +19,8 @@ CASES = REPO / "tests" / "cases"
 # marked whatever its module. Add a new slow module here.
 HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_browser": ("browser", "mkdocs"),
+    "test_a11y": ("browser", "mkdocs"),
+    "test_markup": ("mkdocs", "slow"),
     "test_handling": ("mkdocs",),
     "test_plugin_build": ("mkdocs",),
     "test_site_safety": ("mkdocs",),
@@ -34,6 +36,10 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_pdf_geometry": ("pdf",),
     "test_fresh_machine": ("pdf",),
     "test_loader_parallel": ("slow",),
+    "test_templates_chain": ("mkdocs", "pdf"),
+    "test_init": ("slow",),
+    "test_lsp": ("slow",),
+    "test_wheel": ("slow", "mkdocs", "pdf"),
 }
 HEAVY_FIXTURES: dict[str, tuple[str, ...]] = {
     "browser": ("browser",),

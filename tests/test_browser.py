@@ -211,27 +211,40 @@ def test_every_kind_of_page_loads_cleanly(visit: Visit, repo_site: Path) -> None
     visit.assert_clean()
 
 
-def _shoot(visit: Visit, path: str, out: Path, height: int) -> Path:
-    visit.page.set_viewport_size({"width": 1280, "height": height})
+def _shoot(visit: Visit, path: str, out: Path, size: tuple[int, int], scheme: str) -> Path:
+    visit.page.set_viewport_size({"width": size[0], "height": size[1]})
+    visit.page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
     visit.open(path)
     visit.page.wait_for_timeout(500)  # the tabs fade in
     visit.page.screenshot(path=str(out))
     return out
 
 
+# docs/images/<name>: (page, viewport, colour scheme). 390 x 844 is a common phone's screen.
+SCREENSHOTS = {
+    "site-home.png": ("", (1280, 1100), "light"),
+    "site-briefing.png": (f"briefings/{AIN}/", (1280, 1400), "light"),
+    "site-home-dark.png": ("", (1280, 1100), "dark"),
+    "site-briefing-dark.png": (f"briefings/{AIN}/", (1280, 1400), "dark"),
+    "site-briefing-phone.png": (f"briefings/{AIN}/", (390, 844), "light"),
+    "site-risks-phone-dark.png": ("risks/", (390, 844), "dark"),
+}
+
+
 def test_screenshots(visit: Visit, tmp_path: Path) -> None:
     from PIL import Image
 
-    shots = {
-        "site-home.png": _shoot(visit, "", tmp_path / "site-home.png", 1100),
-        "site-briefing.png": _shoot(visit, f"briefings/{AIN}/", tmp_path / "site-briefing.png",
-                                    1400),
-    }
-    for shot in shots.values():
+    shots = {name: _shoot(visit, path, tmp_path / name, size, scheme)
+             for name, (path, size, scheme) in SCREENSHOTS.items()}
+    for name, shot in shots.items():
         with Image.open(shot) as image:
-            assert image.width == 1280
+            assert image.size == SCREENSHOTS[name][1]
             colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
             assert colours is not None and len(colours) > 50  # a page, not a blank
+            # The scheme asked for: a light page is mostly light, a dark one mostly dark.
+            grey = image.convert("L").resize((64, 64))
+            light = sum(grey.getdata()) / (64 * 64) > 128
+            assert light == (SCREENSHOTS[name][2] == "light"), name
     if os.environ.get("SITROOM_SCREENSHOTS"):
         for name, shot in shots.items():
             shutil.copyfile(shot, REPO / "docs" / "images" / name)

@@ -15,6 +15,7 @@ from click.testing import Result
 
 from conftest import CASES, REPO
 from sitroom.newbriefing import render_new
+from sitroom.resources import TemplateChain
 
 Run = Callable[..., Result]
 
@@ -150,7 +151,8 @@ def test_new_writes_a_skeleton_that_fails_until_filled(sitroom: Run, tmp_path: P
     assert result.stdout == relative + "\n"
     written = tmp_path / relative
     text = written.read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../../schema/briefing.schema.json\n")
+    # No modeline: editors map the schema to every file under briefings/ (.vscode/settings.json).
+    assert "yaml-language-server" not in text
 
     # Unfilled: every placeholder is pointed at, exactly as in the committed case.
     before = sitroom("check", cwd=tmp_path)
@@ -187,7 +189,6 @@ def test_new_defaults_to_today_and_the_given_folder(sitroom: Run, tmp_path: Path
     text = (tmp_path / path).read_text(encoding="utf-8")
     assert 'title: "Ceasefire talks: round 3"\n' in text
     assert f"date: {today.isoformat()}\n" in text
-    assert "$schema=../../../schema/briefing.schema.json\n" in text
 
 
 @pytest.mark.parametrize(
@@ -202,16 +203,18 @@ def test_new_refuses_unusable_titles(sitroom: Run, tmp_path: Path, title: str, e
     assert not (tmp_path / "briefings").exists()
 
 
-def test_new_without_templates_is_a_usage_error(sitroom: Run, tmp_path: Path) -> None:
-    result = sitroom("new", "Port strike", cwd=tmp_path)
-    assert result.exit_code == 2
-    assert "no new-briefing.yaml.j2 in templates/" in result.stderr
+def test_new_without_templates_uses_the_packaged_skeleton(sitroom: Run, tmp_path: Path) -> None:
+    result = sitroom("new", "Port strike", "--date", "2025-03-02", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    written = (tmp_path / result.stdout.strip()).read_text(encoding="utf-8")
+    assert written == render_new("Port strike", date(2025, 3, 2),
+                                 TemplateChain.for_project(REPO / "templates"))
 
 
 def test_placeholder_case_is_what_new_writes_today() -> None:
     case = CASES / "bad" / "new-placeholders.yaml"
     rendered = render_new("Port strike halts container traffic at Harbourtown", date(2025, 3, 2),
-                          REPO / "templates", "../../../schema/briefing.schema.json")
+                          TemplateChain.for_project(REPO / "templates"))
     assert case.read_text(encoding="utf-8") == rendered, "copy the new skeleton into the case"
 
 
@@ -231,14 +234,14 @@ def test_schema_command_prints_the_committed_schema(sitroom: Run) -> None:
 def test_pre_commit_hook_definition() -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "sitroom-check")
-    assert hook["entry"] == "sitroom check"
+    assert hook["entry"] == "sitroom check --against briefings"
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
     assert files.search("briefings/2024/2024-08-06-ain-al-asad-rocket-attack.yaml")
     assert files.search("briefings/x.yml")
     assert not files.search("docs/briefings/x.yaml") and not files.search("briefings/x.md")
-    # References and ids span files: the hook checks the whole folder, not only changed files.
-    assert hook["pass_filenames"] is False
+    # The committed files, checked against the whole folder (tests/test_check_against.py).
+    assert hook["pass_filenames"] is True
 
 
 def test_pull_request_workflow_runs_check_with_annotations() -> None:
@@ -248,8 +251,9 @@ def test_pull_request_workflow_runs_check_with_annotations() -> None:
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
     assert str(python["with"]["python-version"]) == "3.11"
     commands = "\n".join(s.get("run", "") for s in steps)
-    assert "pip install -c constraints.txt ." in commands
+    assert "pip install -c constraints.txt '.[site]'" in commands
     assert "sitroom check --format github" in commands
+    assert "sitroom build --no-pdf --strict" in commands
 
 
 def test_warning_format_and_summary() -> None:

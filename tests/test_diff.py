@@ -127,6 +127,12 @@ def test_usage_errors(args: tuple[str, ...], message: str, sitroom: Run) -> None
     assert "Traceback" not in result.stderr
 
 
+def test_git_with_a_folder_outside_the_repository(sitroom: Run, tmp_path: Path) -> None:
+    result = sitroom("diff", "--git", "HEAD", tmp_path)
+    assert result.exit_code == 2
+    assert f"{tmp_path} is outside the git repository" in result.stderr
+
+
 def test_git_outside_a_repository(sitroom: Run, tmp_path: Path) -> None:
     result = sitroom("diff", "--git", "HEAD", cwd=tmp_path)
     assert result.exit_code == 2

@@ -14,9 +14,12 @@ from sitroom.corpus import Corpus, gather
 from sitroom.history import judgment_history
 from sitroom.pdf import print_html
 from sitroom.pdfbuild import links_for
+from sitroom.printopts import PrintOptions
 from sitroom.site import render_pages
 
 TEMPLATES = REPO / "templates"
+OPTIONS = PrintOptions.at(TEMPLATES)
+CHAIN = OPTIONS.templates
 
 
 def _versions() -> list[dict[str, Any]]:
@@ -109,7 +112,7 @@ def test_only_versions_the_reader_may_see(tmp_path: Path, change: dict[str, Any]
 
 def test_the_site_page_section(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path, _versions())
-    pages = {p.path: p.markdown for p in render_pages(corpus, TEMPLATES)}
+    pages = {p.path: p.markdown for p in render_pages(corpus, CHAIN)}
     page = next(text for path, text in pages.items() if "strike-v3" in path)
     assert "\n## How our judgments changed\n" in page
     assert (
@@ -136,7 +139,7 @@ def test_a_clear_page_names_no_amber_version(tmp_path: Path) -> None:
     versions[1]["tlp"] = "AMBER"
     versions[1]["title"] = "Secret second issue"
     corpus = _corpus(tmp_path, versions)
-    pages = render_pages(corpus, TEMPLATES)
+    pages = render_pages(corpus, CHAIN)
     page = next(p.markdown for p in pages if "strike-v3" in p.path)
     assert "How our judgments changed" not in page
     assert "strike-v2" not in page and "Secret second issue" not in page
@@ -146,7 +149,7 @@ def test_the_pdf_section(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path, _versions())
     b = corpus.get("strike-v3")
     assert b is not None
-    html = print_html(b, links_for(corpus, b), templates=TEMPLATES)
+    html = print_html(b, links_for(corpus, b), OPTIONS)
     assert '<section id="judgment-history">' in html
     assert "<th>15 August 2024 (this report)</th>" in html
     assert ("<td>Risk: Test risk</td>\n<td>likely <span class=\"range\">(55–80 %)</span>, "
@@ -162,7 +165,7 @@ def test_the_pdf_prints_it(tmp_path: Path) -> None:
 
     corpus = _corpus(tmp_path, _versions())
     out = tmp_path / "v3.pdf"
-    build_pdf(corpus, "strike-v3", out, templates=TEMPLATES)
+    build_pdf(corpus, "strike-v3", out, OPTIONS)
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
     assert "HOW OUR JUDGMENTS CHANGED" in text.upper()
     assert "Management offers a pay rise." in text

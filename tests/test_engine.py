@@ -49,7 +49,8 @@ def corpus(folder: Path) -> Path:
             **more)
 
     return write_briefings(folder, [
-        one("alpha-brief", "alpha-actor", "Alpha Region", "IQ", "alpha-tag", "2024-08-01"),
+        one("alpha-brief", "alpha-actor", "Alpha Region", "IQ", "alpha-tag", "2024-08-01",
+            related=["bravo-brief"]),
         one("bravo-brief", "bravo-actor", "Bravo Region", "YE", "bravo-tag", "2024-08-02"),
         one("charlie-brief", "charlie-actor", "Charlie Region", "SD", "charlie-tag",
             "2024-08-03"),
@@ -76,6 +77,7 @@ def test_one_edit_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) -> Non
     assert second.mode == "dirty"
     shows_it = {
         "briefings/bravo-brief/index.md",  # the briefing
+        "briefings/alpha-brief/index.md",  # the briefing that names it as related
         "index.md", "archive/index.md", "briefings/index.md", "risks/index.md",  # listings
         "actors/bravo-actor/index.md", "actors/shared-actor/index.md",  # its actors
         "regions/bravo-region/index.md", "regions/shared-region/index.md",  # its regions
@@ -91,6 +93,7 @@ def test_one_edit_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) -> Non
     page = (site / "briefings" / "bravo-brief" / "index.html").read_text()
     assert "Renamed bravo" in page
     assert "Renamed bravo" in (site / "actors" / "shared-actor" / "index.html").read_text()
+    assert "Renamed bravo" in (site / "briefings" / "alpha-brief" / "index.html").read_text()
 
     # Nothing changed: nothing is built, the published site is left alone.
     inode = (site / "index.html").stat().st_ino

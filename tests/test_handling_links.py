@@ -7,6 +7,7 @@ from pathlib import Path
 from conftest import briefing_data, write_briefings
 from sitroom.corpus import gather, region_slug
 from sitroom.pdfbuild import links_for
+from sitroom.resources import TemplateChain
 from sitroom.site import briefing_path, render_pages
 from sitroom.vocab import TLP
 
@@ -24,7 +25,8 @@ def test_clear_briefing_does_not_name_an_amber_or_draft_one(tmp_path: Path) -> N
     corpus = gather([folder]).corpus
     assert corpus.get("secret-one") is not None  # present, yet never named by open-one
     site = corpus.select(TLP.AMBER, drafts=True)
-    pages = {p.path: p.markdown for p in render_pages(site, ROOT / "templates")}
+    chain = TemplateChain.for_project(ROOT / "templates")
+    pages = {p.path: p.markdown for p in render_pages(site, chain)}
     page = pages[briefing_path("open-one")]
     assert "Briefing open-two" in page
     assert "Amberword" not in page and "secret-one" not in page

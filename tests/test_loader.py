@@ -404,3 +404,16 @@ def test_long_or_multi_line_values_are_quoted_back_on_one_short_line() -> None:
     assert [p.message for p in problems] == [
         "status: 'final " + "x" * 51 + "...' is not one of: draft, review, published"
     ]
+
+
+def test_a_source_published_in_a_month_reads_as_that_month() -> None:
+    """`published: 2025-03` (the day unknown) is accepted like a timeline date, and printed as
+    the month, on the site and in the PDF (both use the `date` filter)."""
+    from sitroom.render import format_date
+
+    loaded = load_file(CASES / "good" / "source-published-month.yaml")
+    assert loaded.briefing is not None and loaded.problems == []
+    published = loaded.briefing.sources[0].published
+    assert published == EventDate(2025, 3)
+    assert format_date(published) == "March 2025"
+    assert format_date(EventDate(2025, 3, 2)) == "2 March 2025"

@@ -12,10 +12,12 @@ from pypdf import PdfReader
 from sitroom import pdf
 from sitroom.corpus import Corpus
 from sitroom.pdfbuild import build_pdf, links_for
+from sitroom.printopts import PrintOptions
 from sitroom.vocab import TLP, TLP_MEANING
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     BRIEFINGS,
     EXAMPLE_ID,
+    OPTIONS,
     SHIPPED_FONTS,
     TEMPLATES,
     TLP_RGB,
@@ -46,7 +48,7 @@ def corpus() -> Corpus:
 def example_pdf(corpus: Corpus) -> bytes:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
-    return pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES)
+    return pdf.render_briefing(briefing, links_for(corpus, briefing), OPTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +147,7 @@ def test_actors_risks_sources_and_the_rest(texts: list[str]) -> None:
 def test_native_names_are_marked_with_direction_and_language(corpus: Corpus) -> None:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
-    html = pdf.print_html(briefing, links_for(corpus, briefing), templates=TEMPLATES)
+    html = pdf.print_html(briefing, links_for(corpus, briefing), OPTIONS)
     # First strong character sets the direction; FSI ... PDI isolate the name from its
     # surroundings (WeasyPrint has neither dir="auto" nor unicode-bidi).
     for name, lang in [("جمهوری اسلامی ایران", "fa"), ("מדינת ישראל", "he"), ("حزب الله", "ar")]:
@@ -190,7 +192,7 @@ def test_marking_colours(tmp_path: Path, level: str) -> None:
     briefing = corpus.get("marked-briefing")
     assert briefing is not None
     reader = reader_of(pdf.render_briefing(briefing, links_for(corpus, briefing),
-                                           templates=TEMPLATES))
+                                           OPTIONS))
     label = f"TLP:{level}"
     for page in reader.pages:
         found = [m for m in marks(page, label) if m.box is not None]  # not the body text
@@ -205,7 +207,7 @@ def test_template_colours_come_from_the_vocabulary(corpus: Corpus) -> None:
     assert briefing is not None
     for level in TLP:
         html = pdf.print_html(briefing.model_copy(update={"tlp": level}),
-                              links_for(corpus, briefing), templates=TEMPLATES)
+                              links_for(corpus, briefing), OPTIONS)
         assert html.count(f'style="color: {level.colour}">{level.label}</span>') == 2
 
 
@@ -284,7 +286,7 @@ def test_no_attachments(reader: PdfReader) -> None:
 def test_same_input_same_bytes(corpus: Corpus, example_pdf: bytes, reader: PdfReader) -> None:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
-    again = pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES)
+    again = pdf.render_briefing(briefing, links_for(corpus, briefing), OPTIONS)
     assert again == example_pdf
     file_id = [str(part) for part in reader.trailer["/ID"]]
     assert re.fullmatch("[0-9a-f]{32}", file_id[0])  # a digest of the content, not random
@@ -303,7 +305,7 @@ def test_long_tables_break_with_their_header_and_no_blank_page(tmp_path: Path) -
     corpus = corpus_of(write_briefing(tmp_path, data, "long-timeline"))
     briefing = corpus.briefings[0]
     reader = reader_of(pdf.render_briefing(briefing, links_for(corpus, briefing),
-                                           templates=TEMPLATES))
+                                           OPTIONS))
     texts = page_texts(reader)
     with_rows = [i for i, t in enumerate(texts) if re.search(r"Event number \d{3}", t)]
     assert len(with_rows) >= 3  # the table spans pages
@@ -323,7 +325,7 @@ def test_a_weasyprint_warning_fails_the_render(request: pytest.FixtureRequest) -
     request.node.expects_weasyprint_warnings = True
     html = "<html><body><p style='colour: red'>x</p></body></html>"
     with pytest.raises(pdf.PdfRenderError, match=r"WeasyPrint: .*colour"):
-        pdf.render_pdf(html, templates=TEMPLATES)
+        pdf.render_pdf(html, OPTIONS)
 
 
 # --- related briefings, letter paper and the archival and accessible variants --------------
@@ -332,8 +334,8 @@ def test_a_weasyprint_warning_fails_the_render(request: pytest.FixtureRequest) -
 def test_related_and_superseded_print_by_title(tmp_path: Path, corpus: Corpus) -> None:
     follow_up = next(b for b in corpus.briefings
                      if b.related or b.supersedes or b.id in corpus.superseded_by)
-    out = build_pdf(corpus, follow_up.id, tmp_path / "out.pdf", templates=TEMPLATES,
-                    paper="Letter")
+    out = build_pdf(corpus, follow_up.id, tmp_path / "out.pdf",
+                    PrintOptions.at(TEMPLATES, paper="Letter"))
     reader = PdfReader(out)
     page = reader.pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
@@ -352,7 +354,7 @@ def test_pdf_a_3u(corpus: Corpus) -> None:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
     reader = reader_of(pdf.render_briefing(briefing, links_for(corpus, briefing),
-                                           templates=TEMPLATES, variant="pdf/a-3u"))
+                                           PrintOptions.at(TEMPLATES, variant="pdf/a-3u")))
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert re.search(r'pdfaid:part="3"', xmp) and re.search(r'pdfaid:conformance="U"', xmp)
@@ -366,7 +368,7 @@ def test_pdf_ua_1(corpus: Corpus) -> None:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
     reader = reader_of(pdf.render_briefing(briefing, links_for(corpus, briefing),
-                                           templates=TEMPLATES, variant="pdf/ua-1"))
+                                           PrintOptions.at(TEMPLATES, variant="pdf/ua-1")))
     root = reader.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
@@ -382,6 +384,6 @@ def test_unknown_options_are_refused(corpus: Corpus) -> None:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
     with pytest.raises(ValueError, match="paper"):
-        pdf.print_html(briefing, links_for(corpus, briefing), templates=TEMPLATES, paper="A3")
+        PrintOptions.at(TEMPLATES, paper="A3")
     with pytest.raises(ValueError, match="variant"):
-        pdf.render_pdf("<p>x</p>", templates=TEMPLATES, variant="pdf/x-4")
+        PrintOptions.at(TEMPLATES, variant="pdf/x-4")

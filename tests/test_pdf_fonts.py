@@ -13,9 +13,12 @@ from fontTools.ttLib import TTFont
 from sitroom import pdf
 from sitroom.corpus import Corpus, gather
 from sitroom.pdfbuild import links_for
+from sitroom.printopts import PrintOptions
+from sitroom.resources import TemplateChain
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     BRIEFINGS,
     FONT_DIR,
+    OPTIONS,
     SHIPPED_FONTS,
     TEMPLATES,
     corpus_of,
@@ -98,7 +101,7 @@ def test_the_fonts_are_shipped_with_their_licences() -> None:
 
 
 def test_the_renderer_sees_no_system_font() -> None:
-    shipped = pdf.font_files(TEMPLATES)
+    shipped = pdf.font_files(OPTIONS.templates)
     system, loaded = pdf.ShippedFontsOnly(shipped).loaded_files()
     assert system == 0
     assert sorted(loaded) == sorted(str(p) for p in shipped)
@@ -108,7 +111,7 @@ def test_a_page_without_the_stylesheet_still_renders_with_shipped_fonts() -> Non
     """No @font-face at all (a broken template): the shipped fonts are there from the start,
     so layout never meets an empty font configuration (which crashes Pango)."""
     html = "<html><body><p>Plain</p><svg width='90' height='20'><text y='15'>svg</text></svg>"
-    reader = reader_of(pdf.render_pdf(html + "</body></html>", templates=TEMPLATES))
+    reader = reader_of(pdf.render_pdf(html + "</body></html>", OPTIONS))
     assert "Plain" in page_texts(reader)[0]
     assert {name.split("-")[0] for name in font_names(reader)} == {"DejaVu"}
 
@@ -119,7 +122,7 @@ def test_a_system_font_named_in_css_is_unreachable(tmp_path: Path) -> None:
             '<p style="font-family: \'Liberation Serif\', \'DejaVu Serif\', serif">Serif?</p>'
             '<p style="font-family: sans-serif">Sans?</p>'
             '<p style="font-family: monospace">Mono?</p></body></html>')
-    reader = reader_of(pdf.render_pdf(html, templates=TEMPLATES))
+    reader = reader_of(pdf.render_pdf(html, OPTIONS))
     names = font_names(reader)
     # fonts-dejavu-core (scripts/install-system-deps) installs DejaVu Serif on every machine.
     assert Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf").exists()
@@ -143,7 +146,7 @@ def test_many_scripts_render_with_shipped_fonts_only(tmp_path: Path) -> None:
     ]
     corpus = corpus_of(write_briefing(tmp_path, data, "many-scripts"))
     briefing = corpus.briefings[0]
-    data = pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES)
+    data = pdf.render_briefing(briefing, links_for(corpus, briefing), OPTIONS)
     reader = reader_of(data)
     names = font_names(reader)
     assert names <= SHIPPED_FONTS, names
@@ -159,7 +162,7 @@ def test_many_scripts_render_with_shipped_fonts_only(tmp_path: Path) -> None:
 
 
 def test_a_character_no_font_has_is_reported_with_its_field(tmp_path: Path) -> None:
-    covered = pdf.covered_codepoints(TEMPLATES)
+    covered = pdf.covered_codepoints(OPTIONS.templates)
     tibetan = "བོད"
     assert not any(ord(c) in covered for c in tibetan)  # else pick another script
     good = standalone(example_data())
@@ -184,7 +187,7 @@ def test_a_character_no_font_has_is_reported_with_its_field(tmp_path: Path) -> N
     actors[2] = actors[2].model_copy(update={"native_name": tibetan})
     briefing = good_briefing.model_copy(update={"actors": actors})
     with pytest.raises(pdf.PdfRenderError) as caught:
-        pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES)
+        pdf.render_briefing(briefing, links_for(corpus, briefing), OPTIONS)
     assert caught.value.loc == ("actors", 2, "native_name")
     assert "'བ' (U+0F56)" in str(caught.value)
 
@@ -202,4 +205,4 @@ def test_a_font_from_outside_the_fonts_folder_is_refused(tmp_path: Path) -> None
     html = ("<html><head><link rel=stylesheet href=print.css></head>"
             "<body><p style='font-family: Other'>x</p></body></html>")
     with pytest.raises(pdf.PdfRenderError, match="loads a font that is not in"):
-        pdf.render_pdf(html, templates=templates)
+        pdf.render_pdf(html, PrintOptions(TemplateChain.only(templates)))

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,17 @@ from sitroom import pdf, vocab
 from sitroom.corpus import Corpus
 from sitroom.models import Briefing
 from sitroom.pdfbuild import links_for
+from sitroom.printopts import PrintOptions
 from sitroom.render import matrix_layout
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     BRIEFINGS,
+    OPTIONS,
     TEMPLATES,
     corpus_of,
     example_data,
     no_weasyprint_warnings,
+    reader_of,
+    shown_text,
     standalone,
     write_briefing,
 )
@@ -233,8 +238,8 @@ def crowded(level: str, crowd: int) -> dict[str, Any]:
 def _render(level: str, paper: str, crowd: int, folder: Path) -> tuple[bytes, Briefing]:
     corpus = corpus_of(write_briefing(folder, crowded(level, crowd), "geometry-case"))
     briefing = corpus.briefings[0]
-    return pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES,
-                               paper=paper), briefing
+    return pdf.render_briefing(briefing, links_for(corpus, briefing),
+                               PrintOptions.at(TEMPLATES, paper=paper)), briefing
 
 
 @pytest.mark.parametrize(("level", "paper", "crowd"), CASES,
@@ -274,10 +279,29 @@ def example_ids() -> Iterator[str]:
 def test_example_on_a4(briefing_id: str, examples: Corpus, tmp_path: Path) -> None:
     briefing = examples.get(briefing_id)
     assert briefing is not None
-    pages = pages_of(pdf.render_briefing(briefing, links_for(examples, briefing),
-                                         templates=TEMPLATES), tmp_path)
+    data = pdf.render_briefing(briefing, links_for(examples, briefing), OPTIONS)
+    pages = pages_of(data, tmp_path)
     check_page_geometry(pages, briefing.tlp.label)
     check_matrix(next(p for p in pages if matrix_grid(p) is not None), briefing)
+    # Labels and notes 7 pt or more; body text (the bottom line, judgments, actors' roles,
+    # risks' descriptions, timeline events) 9 pt or more.
+    shown = []
+    for page in reader_of(data).pages:
+        texts = shown_text(page)
+        assert min(t.size for t in texts) >= 6.99, min(texts, key=lambda t: t.size)
+        top = float(page.mediabox.height) - 17 * MM  # below the running head
+        shown += [t for t in texts if 19 * MM < t.y < top]
+    body = [briefing.key_judgments[0].statement, briefing.actors[0].role,
+            *(r.description for r in briefing.risks if r.description),
+            *(e.event for e in briefing.timeline)]
+    for text in body:
+        words = text.split()
+        pairs = [f"{a} {b}" for a, b in pairwise(words)
+                 if a.isalpha() and b.isalpha() and len(a + b) > 8]
+        # The first pair printed on one line (a line break may fall inside the others).
+        pair, sizes = next((p, found) for p in pairs
+                           if (found := {round(t.size, 2) for t in shown if p in t.text}))
+        assert min(sizes) >= 9, (pair, sizes)
     first = pages[0].text()
     # Page one: facts, bottom line, key judgments and key figures (the first row at least).
     for heading in ["BOTTOM LINE UP FRONT", "KEY JUDGMENTS", "KEY FIGURES"]:
@@ -291,3 +315,21 @@ def test_example_on_a4(briefing_id: str, examples: Corpus, tmp_path: Path) -> No
     heading = next(w for w in last.words if w.text == "READING")
     above = [w for w in last.words if w.y0 > 25 * MM and w.y1 < heading.y0]
     assert len(above) >= 3, above
+
+
+def test_no_table_row_alone_at_a_page_foot_or_head(tmp_path: Path) -> None:
+    """15 timeline rows on the example's pages would leave one row alone on the next page: the
+    table breaks earlier, so each page of it holds two rows or more."""
+    data = standalone(example_data())
+    data["timeline"] = [
+        {"date": f"2024-01-{1 + i:02d}", "sources": ["eulerpool-2024-08-06"],
+         "event": f"Event number {i:03d}: a patrol reported movement along the border road."}
+        for i in range(15)
+    ]
+    corpus = corpus_of(write_briefing(tmp_path, data, "rows-case"))
+    briefing = corpus.briefings[0]
+    pages = pages_of(pdf.render_briefing(briefing, links_for(corpus, briefing),
+                                         OPTIONS), tmp_path)
+    rows = [p.text().count("Event number") for p in pages]
+    assert sum(rows) == 15 and len([r for r in rows if r]) == 2, rows
+    assert all(r == 0 or r >= 2 for r in rows), rows

@@ -17,7 +17,10 @@ from pypdf.generic import StreamObject
 from sitroom import pdf
 from sitroom.load import load_bytes
 from sitroom.pdfbuild import links_for
+from sitroom.printopts import PrintOptions
+from sitroom.resources import TemplateChain
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
+    OPTIONS,
     TEMPLATES,
     all_objects,
     corpus_of,
@@ -110,7 +113,7 @@ def test_hostile_briefing_gets_nothing_in(tmp_path: Path, server: Server) -> Non
     corpus = corpus_of(write_briefing(tmp_path, data, "hostile-briefing"))
     briefing = corpus.briefings[0]
 
-    raw = pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES)
+    raw = pdf.render_briefing(briefing, links_for(corpus, briefing), OPTIONS)
     reader = reader_of(raw)
 
     assert server.requests == []
@@ -151,7 +154,7 @@ def templates_copy(tmp_path: Path) -> Path:
 
 def test_fetcher_serves_project_assets_and_data_only(templates_copy: Path, tmp_path: Path,
                                                      server: Server) -> None:
-    fetcher = pdf.AssetFetcher(pdf.asset_roots(templates_copy))
+    fetcher = pdf.AssetFetcher(TemplateChain.only(templates_copy))
     css = fetcher.fetch((templates_copy / "pdf" / "print.css").as_uri())
     assert css.read().startswith(b"/*") and css.content_type == "text/css"
     assert fetcher.fetch("data:text/plain;base64,aGVsbG8=").read() == b"hello"
@@ -182,7 +185,7 @@ def test_a_template_reaching_out_fails_the_render(templates_copy: Path, server: 
     css.write_text(f'@import url("{server.url("theme.css")}");\n' + css.read_text())
     html = "<html><head><link rel=stylesheet href=print.css></head><body><p>x</p></body></html>"
     with pytest.raises(pdf.PdfRenderError, match=r"theme\.css.*only use files under"):
-        pdf.render_pdf(html, templates=templates_copy)
+        pdf.render_pdf(html, PrintOptions(TemplateChain.only(templates_copy)))
     assert server.requests == []
 
 
@@ -190,6 +193,6 @@ def test_a_template_cannot_attach_files(templates_copy: Path) -> None:
     html = ('<html><head><link rel=stylesheet href=print.css>'
             '<link rel=attachment href=print.css title=theme></head>'
             "<body><p>Attachment test</p></body></html>")
-    reader = reader_of(pdf.render_pdf(html, templates=templates_copy))
+    reader = reader_of(pdf.render_pdf(html, PrintOptions(TemplateChain.only(templates_copy))))
     assert reader.attachments == {}
     assert "Attachment test" in page_texts(reader)[0]

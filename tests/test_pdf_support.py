@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from sitroom.corpus import Corpus, gather
+from sitroom.printopts import PrintOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -27,6 +28,7 @@ BRIEFINGS = ROOT / "briefings"
 EXAMPLE = BRIEFINGS / "2024" / "2024-08-06-ain-al-asad-rocket-attack.yaml"
 EXAMPLE_ID = EXAMPLE.stem
 FONT_DIR = TEMPLATES / "pdf" / "fonts"
+OPTIONS = PrintOptions.at(TEMPLATES)
 # BaseFont names WeasyPrint gives the shipped faces ("Sitroom ..." families of print.css).
 SHIPPED_FONTS = {"Sitroom-Sans", "Sitroom-Sans-Bold", "Sitroom-Sans-Italic",
                  "Sitroom-Sans-Bold-Italic", "Sitroom-Mono", "Sitroom-CJK", "Sitroom-Ethiopic",

@@ -17,9 +17,11 @@ from pypdf.generic import ArrayObject, DictionaryObject
 from sitroom import pdf
 from sitroom.corpus import Corpus
 from sitroom.pdfbuild import links_for
+from sitroom.printopts import PrintOptions
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     BRIEFINGS,
     EXAMPLE_ID,
+    OPTIONS,
     TEMPLATES,
     corpus_of,
     no_weasyprint_warnings,
@@ -39,8 +41,8 @@ def corpus() -> Corpus:
 def tagged(corpus: Corpus) -> bytes:
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
-    return pdf.render_briefing(briefing, links_for(corpus, briefing), templates=TEMPLATES,
-                               variant="pdf/ua-1")
+    return pdf.render_briefing(briefing, links_for(corpus, briefing),
+                               PrintOptions.at(TEMPLATES, variant="pdf/ua-1"))
 
 
 def elements(reader: PdfReader) -> Iterator[DictionaryObject]:
@@ -108,7 +110,7 @@ def test_right_to_left_ligatures_extract_in_reading_order(variant: str | None, c
     briefing = corpus.get(EXAMPLE_ID)
     assert briefing is not None
     data = tagged if variant else pdf.render_briefing(briefing, links_for(corpus, briefing),
-                                                      templates=TEMPLATES)
+                                                      OPTIONS)
     path = tmp_path / "out.pdf"
     path.write_bytes(data)
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,

@@ -14,8 +14,11 @@ from pypdf import PdfReader
 
 from sitroom.cli import main
 from sitroom.pdfbuild import PdfBuild, PdfBuildError, build_pdfs, write_atomic
+from sitroom.printopts import PrintOptions
+from sitroom.resources import TemplateChain
 from test_pdf_support import (  # noqa: F401 - the fixture is used by every test here
     EXAMPLE,
+    OPTIONS,
     TEMPLATES,
     corpus_of,
     example_data,
@@ -49,8 +52,10 @@ def three_briefings(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def build(folder: Path, out: Path, cache: Path | None, **options: Any) -> PdfBuild:
-    result = build_pdfs(corpus_of(folder), out, templates=options.pop("templates", TEMPLATES),
-                        cache_dir=cache, **{"jobs": 1, **options})
+    print_options = PrintOptions(TemplateChain.only(options.pop("templates", TEMPLATES)),
+                                 options.pop("paper", "A4"), options.pop("variant", None))
+    result = build_pdfs(corpus_of(folder), out, print_options, cache_dir=cache,
+                        **{"jobs": 1, **options})
     assert isinstance(result, PdfBuild)
     return result
 
@@ -200,9 +205,12 @@ def test_no_progress_bar_without_a_terminal(tmp_path: Path,
 
 def test_bad_options_are_refused(tmp_path: Path) -> None:
     corpus = corpus_of(EXAMPLE.parent)
-    for options in ({"paper": "A3"}, {"variant": "pdf/x-4"}, {"jobs": -1}):
-        with pytest.raises(ValueError):
-            build_pdfs(corpus, tmp_path, templates=TEMPLATES, **options)
+    with pytest.raises(ValueError, match="paper"):
+        PrintOptions.at(TEMPLATES, paper="A3")
+    with pytest.raises(ValueError, match="variant"):
+        PrintOptions.at(TEMPLATES, variant="pdf/x-4")
+    with pytest.raises(ValueError):
+        build_pdfs(corpus, tmp_path, PrintOptions.at(TEMPLATES), jobs=-1)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -271,4 +279,4 @@ def test_cli_usage_errors(project: Path) -> None:
     assert result.exit_code == 2
     result = runner.invoke(main, ["pdf", "briefings/2024/first-briefing.yaml", "--templates",
                                   "nowhere"])
-    assert result.exit_code == 2 and "no pdf/briefing.html.j2" in result.output
+    assert result.exit_code == 2 and "nowhere: no such folder" in result.output

@@ -87,15 +87,43 @@ def test_schema_leaves_derived_ids_optional(validator: jsonschema.Draft202012Val
     assert "id" in schema["$defs"]["Source"]["required"]  # a source's id is never made up
 
 
-def test_every_briefing_names_the_schema_relative_to_itself() -> None:
-    briefings = sorted((REPO / "briefings").rglob("*.y*ml"))
-    assert briefings
-    for path in briefings:
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        match = MODELINE.match(first)
-        assert match, f"{path.relative_to(REPO)}: the first line must be the schema modeline"
-        target = (path.parent / match[1]).resolve()
-        assert target == SCHEMA_FILE, f"{path.relative_to(REPO)}: {match[1]} is not the schema"
+def test_editors_map_the_schema_to_every_briefing() -> None:
+    """No modeline in the files (a relative path breaks when a briefing moves): the editor
+    settings give every file under briefings/ the schema, at any depth (tests/test_lsp.py)."""
+    for path in sorted((REPO / "briefings").rglob("*.y*ml")):
+        assert not MODELINE.match(path.read_text(encoding="utf-8").splitlines()[0]), path
+    settings = json.loads((REPO / ".vscode" / "settings.json").read_text())
+    (schema, globs), = settings["yaml.schemas"].items()
+    assert (REPO / schema).resolve() == SCHEMA_FILE
+    assert globs == ["briefings/**/*.yaml", "briefings/**/*.yml"]
+    # A repository made by `sitroom init` says the same.
+    init = REPO / "templates" / "init" / "dot-vscode" / "settings.json"
+    assert json.loads(init.read_text()) == settings
+
+
+def test_every_closed_list_explains_its_values() -> None:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "enum" in node:
+                found.append(node)
+                described = node.get("enumDescriptions")
+                assert described and len(described) == len(node["enum"]), node["enum"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert len(found) >= 12
+    tlp = schema["properties"]["tlp"]["anyOf"][0]
+    assert tlp["enum"] == ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
+    assert "no further disclosure" in tlp["enumDescriptions"][-1]
+    likelihood = schema["$defs"]["Risk"]["properties"]["likelihood"]
+    assert likelihood["enumDescriptions"][4] == "ICD 203: 55\u201380 % probability"
 
 
 def _passing_files() -> list[Path]:

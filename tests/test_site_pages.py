@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
 
 from conftest import REPO, briefing_data, write_briefings
 from sitroom.corpus import Corpus, gather
+from sitroom.resources import TemplateChain
 from sitroom.site import Links as SiteLinks
 from sitroom.site import (
     SiteError,
@@ -25,6 +27,7 @@ from sitroom.site import (
 from sitroom.vocab import TLP
 
 TEMPLATES = REPO / "templates"
+CHAIN = TemplateChain.for_project(TEMPLATES)
 AIN = "2024-08-06-ain-al-asad-rocket-attack"
 
 
@@ -41,7 +44,7 @@ def example() -> Corpus:
 
 @pytest.fixture(scope="module")
 def pages(example: Corpus) -> dict[str, str]:
-    return {p.path: p.markdown for p in render_pages(example, TEMPLATES)}
+    return {p.path: p.markdown for p in render_pages(example, CHAIN)}
 
 
 def body(page: str) -> str:
@@ -168,7 +171,7 @@ def test_markdown_fields_become_html_blocks_python_markdown_passes_through(
 
 def test_pdf_link_only_when_pdfs_are_built(example: Corpus) -> None:
     def page(pdf: bool) -> str:
-        found = [p for p in render_pages(example, TEMPLATES, SiteOptions(pdf=pdf))
+        found = [p for p in render_pages(example, CHAIN, SiteOptions(pdf=pdf))
                  if p.path == briefing_path(AIN)]
         return found[0].markdown
 
@@ -245,17 +248,38 @@ def _register_corpus(tmp_path: Path) -> Corpus:
 
 def test_risk_register_orders_current_risks_by_score(tmp_path: Path) -> None:
     corpus = _register_corpus(tmp_path)
-    current = current_briefings(corpus, window_days=90)
-    assert [b.id for b in current] == ["new-one", "other-one"]
+    current = current_briefings(corpus)
+    # Current: not superseded, however old (no risk vanishes because its desk is quiet).
+    assert [b.id for b in current] == ["new-one", "other-one", "stale-one"]
     titles = [row.risk.title for row in risk_register(current)]
-    assert titles == ["Top risk", "Second risk", "Middling risk", "Low risk"]
-    pages = {p.path: p.markdown for p in render_pages(corpus, TEMPLATES)}
+    assert titles == ["Stale risk", "Top risk", "Second risk", "Middling risk", "Low risk"]
+    assert [b.id for b in current_briefings(corpus, window_days=90)] == ["new-one", "other-one"]
+    pages = {p.path: p.markdown for p in render_pages(corpus, CHAIN)}
     text = body(pages["risks/index.md"])
-    assert text.index("Top risk") < text.index("Second risk") < text.index("Low risk")
-    assert "Old risk superseded" not in text and "Stale risk" not in text
+    current_part, earlier_part = text.split("## Earlier risks")
+    assert current_part.index("Top risk") < current_part.index("Second risk") \
+        < current_part.index("Low risk")
+    assert "Stale risk" in current_part
+    assert "no newer briefing supersedes" in current_part  # the rule is stated
+    assert "#earlier-risks" in current_part
+    # A superseded briefing's risk stays reachable, marked as such, under Earlier risks.
+    assert "Old risk superseded" not in current_part
+    assert "Old risk superseded" in earlier_part and "superseded-flag" in earlier_part
     assert 'href="../briefings/new-one/#risk-top-risk"' in text
     # The anchor exists on the briefing page.
     assert 'id="risk-top-risk"' in pages[briefing_path("new-one")]
+    # A window, when a desk asks for one, moves older briefings' risks to Earlier risks.
+    windowed = {p.path: p.markdown for p in render_pages(
+        corpus, CHAIN, SiteOptions(risk_window_days=90))}
+    current_part, earlier_part = body(windowed["risks/index.md"]).split("## Earlier risks")
+    assert "Stale risk" in earlier_part and "within 90 days" in current_part
+
+
+def test_register_shows_every_example_region(pages: dict[str, str]) -> None:
+    current = body(pages["risks/index.md"]).split("## Earlier risks")[0]
+    for title in ("Red Sea", "US forces drawn directly into the fighting", "El Fasher",
+                  "cable"):
+        assert title in current, title
 
 
 def test_superseded_banner_and_related_only_within_the_site(tmp_path: Path) -> None:
@@ -265,12 +289,12 @@ def test_superseded_banner_and_related_only_within_the_site(tmp_path: Path) -> N
                       title="Second issue SECRETWORD"),
         briefing_data("third-issue", date="2024-01-09", related=["second-issue", "first-issue"]),
     ])
-    clear = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.CLEAR), TEMPLATES)}
+    clear = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.CLEAR), CHAIN)}
     assert not any("second-issue" in text or "SECRETWORD" in text for text in clear.values())
     assert "Superseded" not in clear[briefing_path("first-issue")]
     assert 'href="../first-issue/"' in clear[briefing_path("third-issue")]
 
-    green = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.GREEN), TEMPLATES)}
+    green = {p.path: p.markdown for p in render_pages(corpus_of(tmp_path, TLP.GREEN), CHAIN)}
     first = green[briefing_path("first-issue")]
     # A CLEAR page never names a GREEN briefing, even on a site that publishes both; it only
     # says that a more restrictive one replaces it.
@@ -285,7 +309,7 @@ def test_listing_pages_carry_the_highest_marking_they_show(tmp_path: Path) -> No
         briefing_data("clear-one", regions=["Alpha"]),
         briefing_data("amber-one", tlp="AMBER", regions=["Beta"]),
     ])
-    pages = {p.path: p for p in render_pages(corpus_of(tmp_path, TLP.AMBER), TEMPLATES)}
+    pages = {p.path: p for p in render_pages(corpus_of(tmp_path, TLP.AMBER), CHAIN)}
     assert pages["index.md"].tlp is TLP.AMBER
     assert pages["regions/alpha/index.md"].tlp is TLP.CLEAR
     assert pages["regions/beta/index.md"].tlp is TLP.AMBER
@@ -299,7 +323,7 @@ def test_team_extension_keys_reach_templates(tmp_path: Path) -> None:
     page = templates / "site" / "briefing.md.j2"
     page.write_text(page.read_text() + '\n<p class="desk">{{ b.x_.x_desk }}</p>\n')
     write_briefings(tmp_path / "b", [briefing_data("ext-one", x_desk="<Ops & Intel>")])
-    out = render_pages(corpus_of(tmp_path / "b"), templates)
+    out = render_pages(corpus_of(tmp_path / "b"), TemplateChain.for_project(templates))
     text = next(p.markdown for p in out if p.path == briefing_path("ext-one"))
     assert '<p class="desk">&lt;Ops &amp; Intel&gt;</p>' in text
 
@@ -313,10 +337,10 @@ def test_a_template_error_names_the_template_and_line(tmp_path: Path) -> None:
     page.write_text("\n".join(lines) + "\n")
     write_briefings(tmp_path / "b", [briefing_data("tmpl-one")])
     with pytest.raises(SiteError, match=r"archive\.md\.j2:4: template error: 'no_such_variable'"):
-        render_pages(corpus_of(tmp_path / "b"), templates)
+        render_pages(corpus_of(tmp_path / "b"), TemplateChain.for_project(templates))
     page.write_text("{% if %}\n")
     with pytest.raises(SiteError, match=r"archive\.md\.j2:1: template error"):
-        render_pages(corpus_of(tmp_path / "b"), templates)
+        render_pages(corpus_of(tmp_path / "b"), TemplateChain.for_project(templates))
 
 
 def test_printed_values_cannot_start_markdown(tmp_path: Path) -> None:
@@ -325,10 +349,57 @@ def test_printed_values_cannot_start_markdown(tmp_path: Path) -> None:
     from sitroom.site import HEADING_LINE, make_site_env
 
     (tmp_path / "t.md.j2").write_text("<p>{{ a }}</p>\n{{ b }}\n<pre>{{ c }}</pre>\n")
-    env = make_site_env(tmp_path)
+    env = make_site_env(TemplateChain.only(tmp_path))
     out = env.get_template("t.md.j2").render(
         a="x\n## [evil](javascript:alert(1))", b="# heading?", c="line 1\nline 2"
     )
     assert not any(HEADING_LINE.match(line) for line in out.splitlines())
     assert out.count("\n") == 3
     assert "<pre>line 1&#10;line 2</pre>" in out
+
+
+def _two_ids_for_one_actor(folder: Path) -> Path:
+    us = {"id": "united-states", "name": "United States", "aliases": ["US", "USA"],
+          "kind": "state", "role": "Acts."}
+    return write_briefings(folder, [
+        briefing_data("first-brief", date="2024-01-01", actors=[us]),
+        briefing_data("second-brief", date="2024-02-01", actors=[
+            {"id": "usa", "name": "U.S.", "aliases": ["usa"], "kind": "state",
+             "role": "Acts too."}]),
+        briefing_data("third-brief", date="2024-03-01", actors=[
+            {**us, "id": "us-government", "name": "united  states", "aliases": []}]),
+    ])
+
+
+def test_check_warns_when_two_actor_ids_share_a_name(tmp_path: Path, sitroom: Any) -> None:
+    folder = _two_ids_for_one_actor(tmp_path / "briefings")
+    result = sitroom("check", "briefings", cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout  # a warning: the build goes on
+    assert result.stdout.splitlines() == [
+        "briefings/second-brief.yaml:15:5: warning: actors[0].aliases[0]: actor 'usa' shares "
+        "the alias 'usa' with actor 'united-states' at briefings/first-brief.yaml:16:5; use "
+        "one id for one actor in every briefing",
+        "briefings/third-brief.yaml:13:9: warning: actors[0].name: actor 'us-government' "
+        "shares the name 'united states' with actor 'united-states' at "
+        "briefings/first-brief.yaml:13:9; use one id for one actor in every briefing",
+    ]
+    assert sitroom("check", "--strict", "briefings", cwd=tmp_path).exit_code == 1
+    github = sitroom("check", "--format", "github", "briefings", cwd=tmp_path).stdout
+    assert github.startswith("::warning file=briefings/second-brief.yaml,line=15,col=5,")
+    assert folder.is_dir()
+
+
+def test_actor_index_shows_one_row_per_actor(tmp_path: Path) -> None:
+    corpus = corpus_of(_two_ids_for_one_actor(tmp_path / "b"))
+    pages = {p.path: p.markdown for p in render_pages(corpus, CHAIN)}
+    index = body(pages["actors/index.md"])
+    rows = re.findall(r"<tr>.*?</tr>", index.replace("&#10;", "\n"), flags=re.S)
+    assert len(rows) == 2, rows  # the header row and one actor
+    row = rows[1]
+    assert 'href="united-states/">United States</a>' in row
+    assert 'href="usa/">U.S.</a>' in row and 'href="us-government/">united  states' in row
+    assert "<td>3</td>" in row  # briefings naming it under any id
+    assert "1 actor named" in index
+    # Each page of the actor points to its other ids.
+    usa = body(pages["actors/usa/index.md"])
+    assert "Also listed as" in usa and 'href="../united-states/"' in usa

@@ -12,6 +12,8 @@ from sitroom import pdf, render, vocab
 from sitroom.corpus import gather
 from sitroom.models import EventDate, Risk
 from sitroom.pdfbuild import links_for
+from sitroom.printopts import PrintOptions
+from sitroom.resources import TemplateChain
 from sitroom.site import render_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,13 +102,13 @@ def test_ocha_fields_on_page_one_and_on_the_site() -> None:
     sudan = corpus.get(SUDAN)
     assert sudan is not None and sudan.number == 14 and sudan.period is not None
     assert len(sudan.highlights) == 3 and sudan.contacts[0].email == "africa-desk@example.org"
-    html = pdf.print_html(sudan, links_for(corpus, sudan), templates=ROOT / "templates")
+    html = pdf.print_html(sudan, links_for(corpus, sudan), PrintOptions.at(ROOT / "templates"))
     page_one = html.split('id="key-judgments"')[0]
     for expected in ["Situation report No. 14", "19 August 2024 to 1 September 2024",
                      "Famine confirmed in Zamzam camp", "africa-desk@example.org",
                      '<th scope="row">Contact</th>']:
         assert expected in page_one, expected
-    page = next(p for p in render_pages(corpus, ROOT / "templates")
+    page = next(p for p in render_pages(corpus, TemplateChain.for_project(ROOT / "templates"))
                 if p.path.startswith("briefings/") and SUDAN in p.path)
     text = str(page.markdown)
     for expected in ["sitrep No. 14", "19 August 2024</time> to <time", "<li>Famine confirmed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -17,6 +18,7 @@ from .problems import Problem
 
 if TYPE_CHECKING:
     from .pdfbuild import Shard
+    from .resources import TemplateChain
     from .settings import CommandLine, SettingsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,11 +54,51 @@ def summary(checked: Checked, strict: bool = False) -> str:
     return " and ".join(parts) + f" ({checked_part})"
 
 
-def check_or_exit(paths: list[Path], fmt: str = "gnu", strict: bool = False) -> Checked:
+def only(checked: Checked, paths: list[Path]) -> Checked:
+    """`checked` narrowed to the files at or under `paths`, whatever else the corpus held."""
+    roots = [p.resolve() for p in paths]
+
+    def wanted(path: str) -> bool:
+        real = Path(path).resolve()
+        return any(real.is_relative_to(root) for root in roots)
+
+    return Checked(checked.corpus, [item for item in checked.loaded if wanted(item.path)],
+                   [p for p in checked.problems if wanted(p.path)])
+
+
+def template_chain(templates: Path) -> TemplateChain:
+    """The project's templates folder before the package's defaults. The default folder is
+    optional; one named on the command line must exist (a typo must not pass unnoticed)."""
+    from .resources import TemplateChain
+
+    source = click.get_current_context().get_parameter_source("templates")
+    if source is not click.core.ParameterSource.DEFAULT and not templates.is_dir():
+        raise click.BadParameter(f"{templates}: no such folder", param_hint="'--templates'")
+    return TemplateChain.for_project(templates)
+
+
+def require(extra: str, *modules: str) -> None:
+    """Stop with the pip command to run when an optional part of Sitroom is not installed."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"this needs Sitroom's '{extra}' extra ({', '.join(missing)} is not installed): "
+            f"pip install 'sitroom[{extra}]'")
+
+
+def check_or_exit(paths: list[Path], fmt: str = "gnu", strict: bool = False,
+                  against: Path | None = None) -> Checked:
     """Shared by every command that reads briefings: nothing is built from a bad corpus.
 
-    Warnings are printed and let the command go on, unless `strict` makes them errors."""
-    checked = gather(paths)
+    Warnings are printed and let the command go on, unless `strict` makes them errors.
+    With `against`, every briefing there is read too (ids must be unique and references
+    resolve across all of them) but only the problems of `paths` count."""
+    if against is None:
+        checked = gather(paths)
+    else:
+        inside = against.resolve()
+        extra = [p for p in paths if not p.resolve().is_relative_to(inside)]
+        checked = only(gather([against, *extra]), paths)
     failed = bool(checked.problems) if strict else not checked.ok
     if failed:
         report(checked.problems, fmt)
@@ -78,7 +120,12 @@ def main() -> None:
               show_default=True,
               help="gnu: path:line:column: message; github: GitHub Actions annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings as problems (exit 1).")
-def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option("--against", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, metavar="FOLDER",
+              help="Read every briefing in FOLDER too, so ids and references resolve across "
+              "all of them, but report only the problems of the named files (the pre-commit "
+              "hook: unfinished work elsewhere does not block a commit).")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, against: Path | None) -> None:
     """Check briefings (files or folders; default: briefings/).
 
     Every problem is printed as path:line:column: message, warnings as
@@ -89,7 +136,9 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     if not paths and not DEFAULT_BRIEFINGS.is_dir():
         raise click.UsageError(f"no {DEFAULT_BRIEFINGS}/ folder here; run sitroom check in the "
                                "project folder, or name the files or folders to check")
-    checked = check_or_exit(targets, fmt, strict)
+    if against is not None and not paths:
+        raise click.UsageError("--against needs the files to check")
+    checked = check_or_exit(targets, fmt, strict, against)
     if not checked.loaded:
         raise click.UsageError("no briefing files (*.yaml, *.yml) in "
                                + ", ".join(str(p) for p in targets))
@@ -113,10 +162,12 @@ def schema() -> None:
 @click.option("--slug", default=None,
               help="The file name's part after the date (default: made from the title).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("templates"), show_default=True, help="Templates folder.")
+              default=Path("templates"), show_default=True,
+              help="The project's templates folder, if any: its new-briefing.yaml.j2 replaces "
+              "the package's.")
 def new(title: str, day: object, folder: Path, slug: str | None, templates: Path) -> None:
     """Write a ready-to-fill briefing at briefings/YYYY/YYYY-MM-DD-slug.yaml."""
-    from .newbriefing import SKELETON, slug_problem, write_new
+    from .newbriefing import slug_problem, write_new
 
     when = day.date() if day is not None else date.today()  # type: ignore[attr-defined]
     if not slugify(title):
@@ -127,11 +178,8 @@ def new(title: str, day: object, folder: Path, slug: str | None, templates: Path
                                f"has at most {TITLE_MAX}")
     if slug is not None and (problem := slug_problem(slug)):
         raise click.BadParameter(problem, param_hint="'--slug'")
-    if not (templates / SKELETON).is_file():
-        raise click.UsageError(f"no {SKELETON} in {templates}/; run sitroom new in the project "
-                               "folder, or pass --templates")
     try:
-        path = write_new(title, when, folder, templates, slug)
+        path = write_new(title, when, folder, template_chain(templates), slug)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc.filename} already exists; choose another title") \
             from None
@@ -140,6 +188,31 @@ def new(title: str, day: object, folder: Path, slug: str | None, templates: Path
             from None
     click.echo(path)
     click.echo(f"Fill in every TODO, then run: sitroom check {path}", err=True)
+
+
+@main.command("init")
+@click.argument("folder", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--name", "site_name", default=None,
+              help="The site's name (default: made from the folder's name).")
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+def init_command(folder: Path, site_name: str | None, force: bool) -> None:
+    """Set up a briefings repository in FOLDER (default: here).
+
+    Writes mkdocs.yml with the sitroom plugin, an example briefing, GitHub workflows (check and
+    build on pull requests, publish on main), a pre-commit hook, editor settings that give
+    every file under briefings/ the schema, a README and .gitignore. Files that exist are left
+    alone and listed (exit 1) unless --force.
+    """
+    from .init import InitError, scaffold, write_repository
+
+    name = site_name or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title()
+    try:
+        written = write_repository(folder, scaffold(name or "Briefings"), force)
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(path)
+    click.echo(f"Next: cd {folder} && sitroom check && sitroom serve", err=True)
 
 
 # --- build and serve: the site (MkDocs is imported only when these run) -------------------------
@@ -227,6 +300,9 @@ def _site_options(func: F) -> F:
                      "build, yes for serve)."),
         click.option("--pdf/--no-pdf", default=None,
                      help="Render the PDF situation reports (default: yes)."),
+        click.option("--paper", type=click.Choice(["A4", "Letter"], case_sensitive=False),
+                     default=None, help="Paper size of the PDFs (default: the plugin's "
+                     "'paper' option, A4)."),
         click.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="PDFs rendered in parallel (default: one per CPU)."),
         click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -244,7 +320,8 @@ def _site_options(func: F) -> F:
 
 def _command_line(briefings: Path | None, max_tlp: str | None, drafts: bool | None,
                   pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-                  engine: str | None = None, preview: bool = False) -> CommandLine:
+                  engine: str | None = None, preview: bool = False,
+                  paper: str | None = None) -> CommandLine:
     from .settings import CommandLine
 
     return CommandLine(
@@ -252,6 +329,7 @@ def _command_line(briefings: Path | None, max_tlp: str | None, drafts: bool | No
         max_tlp=max_tlp,
         drafts=drafts,
         pdf=pdf,
+        paper=paper,
         jobs=jobs,
         cache_dir=cache_dir.absolute() if cache_dir else None,
         cache=False if no_cache else None,
@@ -320,9 +398,9 @@ def _build_shard(config_file: Path, shard: Shard, options: CommandLine) -> None:
               help="Only render share I of N of the PDFs into the PDF cache, and build no "
               "site (one CI job of N); a build after all N finds every PDF cached.")
 def build(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts: bool | None,
-          pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, engine: str | None, site_dir: Path | None, site_url: str | None,
-          verbose: bool, shard: Shard | None) -> None:
+          pdf: bool | None, paper: str | None, jobs: int | None, cache_dir: Path | None,
+          no_cache: bool, strict: bool, engine: str | None, site_dir: Path | None,
+          site_url: str | None, verbose: bool, shard: Shard | None) -> None:
     """Check the briefings, then build the site and its PDFs (default: into site/).
 
     The site is built in a new folder beside the target and swapped in whole, so a failed build
@@ -330,11 +408,13 @@ def build(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts
     Two builds into one folder do not run at once: the second stops with a message.
     Exit status: 0 when built, 1 on any problem, 2 for a wrong option.
     """
+    require("site", "mkdocs", "material", "pagefind_bin")
     from .driver import SiteBuildError, build_site
     from .settings import SettingsError
 
     _stop_on_sigterm()
-    options = _command_line(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, engine)
+    options = _command_line(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache, engine,
+                            paper=paper)
     if shard is not None:
         _build_shard(config_file, shard, options)
         return
@@ -366,20 +446,21 @@ def build(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts
               help="Address to serve on (default: dev_addr of the configuration, "
               "127.0.0.1:8000).")
 def serve(config_file: Path, briefings: Path | None, max_tlp: str | None, drafts: bool | None,
-          pdf: bool | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          strict: bool, dev_addr: str | None) -> None:
+          pdf: bool | None, paper: str | None, jobs: int | None, cache_dir: Path | None,
+          no_cache: bool, strict: bool, dev_addr: str | None) -> None:
     """Preview the site, rebuilt on every briefing, template or docs edit.
 
     Drafts and briefings in review are shown, each under a banner (--no-drafts hides them).
     A build that fails shows its problems in the browser, which reloads once they are fixed.
     Nothing is written to the site folder: the preview lives in a temporary folder.
     """
+    require("site", "mkdocs", "material", "pagefind_bin")
     from .serve import ServeError, serve_site
     from .settings import SettingsError
 
     _stop_on_sigterm()
     options = _command_line(briefings, max_tlp, drafts, pdf, jobs, cache_dir, no_cache,
-                            preview=True)
+                            preview=True, paper=paper)
     try:
         serve_site(config_file, dev_addr=dev_addr, options=options, report=report,
                    strict=strict)
@@ -417,7 +498,9 @@ def _briefings_tree(path: Path) -> Path:
               help="pdf/a-3u: PDF/A-3u for archives; pdf/ua-1: tagged PDF/UA-1 for screen "
               "readers (default: a plain PDF).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("templates"), show_default=True, help="Templates folder.")
+              default=Path("templates"), show_default=True,
+              help="The project's templates folder, if any: its files replace the package's "
+              "of the same name.")
 def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | None,
                 templates: Path) -> None:
     """Render one briefing as a PDF situation report.
@@ -427,11 +510,11 @@ def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | 
     path:line:column: message and nothing is written. Exit status: 0 when written, 1 on a
     problem, 2 for a usage error.
     """
+    require("pdf", "weasyprint")
     from .pdfbuild import PdfBuildError, build_pdf
+    from .printopts import PrintOptions
 
-    if not (templates / "pdf" / "briefing.html.j2").is_file():
-        raise click.UsageError(f"no pdf/briefing.html.j2 in {templates}/; run sitroom pdf in the "
-                               "project folder, or pass --templates")
+    options = PrintOptions(template_chain(templates), paper, variant)
     checked = check_or_exit([_briefings_tree(briefing)])
     target = briefing.resolve()
     loaded = next((item for item in checked.loaded
@@ -442,8 +525,7 @@ def pdf_command(briefing: Path, output: Path | None, paper: str, variant: str | 
     if out.resolve() == target:
         raise click.UsageError("the output would overwrite the briefing; choose another -o")
     try:
-        build_pdf(checked.corpus, loaded.briefing.id, out, templates=templates, paper=paper,
-                  variant=variant)
+        build_pdf(checked.corpus, loaded.briefing.id, out, options)
     except PdfBuildError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

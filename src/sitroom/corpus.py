@@ -6,6 +6,7 @@ from a Corpus that has already been checked in full, so nothing is written from 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import unicodedata
@@ -96,6 +97,77 @@ class Corpus:
             if b.tlp <= max_tlp and (drafts or b.published)
         ]
         return index(kept, {b.id: self.files[b.id] for b in kept if b.id in self.files})
+
+
+def name_key(name: str) -> str:
+    """What makes two actor names the same to a reader: letter case, compatibility forms and
+    spacing aside."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def actor_names(actor: Actor) -> list[tuple[str, str]]:
+    """(field, name) for the name and each alias: the words a reader knows the actor by."""
+    return [("name", actor.name), *(("aliases", alias) for alias in actor.aliases)]
+
+
+def actor_groups(entries: Iterable[ActorEntry]) -> list[list[ActorEntry]]:
+    """Actors that share a name or an alias, together: briefings that gave one actor two ids.
+    Each group's first entry is the one named in most briefings (then the newest); groups come
+    in the order of their first entries' names."""
+    entries = list(entries)
+    parent = {e.id: e.id for e in entries}
+
+    def root(ident: str) -> str:
+        while parent[ident] != ident:
+            parent[ident] = parent[parent[ident]]
+            ident = parent[ident]
+        return ident
+
+    owner: dict[str, str] = {}
+    for entry in entries:
+        for ap in entry.appearances:
+            for _, name in actor_names(ap.actor):
+                other = owner.setdefault(name_key(name), entry.id)
+                parent[root(entry.id)] = root(other)
+    groups: dict[str, list[ActorEntry]] = {}
+    for entry in entries:
+        groups.setdefault(root(entry.id), []).append(entry)
+    ordered = [sorted(g, key=lambda e: (-len(e.appearances), -_sort_rank(e), e.id))
+               for g in groups.values()]
+    return sorted(ordered, key=lambda g: (g[0].name.lower(), g[0].id))
+
+
+def _sort_rank(entry: ActorEntry) -> int:
+    return entry.appearances[0].briefing.date.toordinal()
+
+
+def actor_clashes(corpus: Corpus) -> list[Problem]:
+    """Warnings where two actor ids share a name or an alias: the site would list one actor
+    twice and its briefings apart. Each names both places."""
+    first: dict[str, tuple[str, Problem]] = {}  # name key -> (actor id, where it was first seen)
+    warned: set[tuple[str, str, str]] = set()
+    problems = []
+    for b in reversed(corpus.briefings):  # oldest first: the later id is the one to question
+        item = corpus.files.get(b.id)
+        if item is None:
+            continue
+        for i, actor in enumerate(b.actors):
+            for n, (field_name, name) in enumerate(actor_names(actor)):
+                loc: tuple[str | int, ...] = ("actors", i, field_name)
+                if field_name == "aliases":
+                    loc = (*loc, n - 1)
+                here = item.at(loc, "")
+                seen = first.setdefault(name_key(name), (actor.id, here))
+                other_id, there = seen
+                if other_id == actor.id or (name_key(name), other_id, actor.id) in warned:
+                    continue
+                warned.add((name_key(name), other_id, actor.id))
+                what = "name" if field_name == "name" else "alias"
+                message = (f"actor '{actor.id}' shares the {what} {shown(name)} with actor "
+                           f"'{other_id}' at {there.path}:{there.line}:{there.column}; "
+                           "use one id for one actor in every briefing")
+                problems.append(dataclasses.replace(item.at(loc, message), severity="warning"))
+    return problems
 
 
 def region_slug(name: str) -> str:
@@ -269,5 +341,6 @@ def gather(paths: Iterable[Path]) -> Checked:
         problems += item.problems
     corpus, cross = build(loaded)
     problems += cross
+    problems += actor_clashes(corpus)
     problems += changes_not_logged(corpus)
     return Checked(corpus, loaded, sorted(set(problems)))

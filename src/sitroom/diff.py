@@ -330,8 +330,13 @@ def diff_git(base: str, paths: list[Path], max_tlp: vocab.TLP = vocab.TLP.CLEAR,
         raise DiffUsageError(f"{base!r} is not a commit")
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
     _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], cwd)
-    specs = [str((cwd / p).resolve().relative_to(top.resolve())) if (cwd / p).exists() else str(p)
-             for p in paths] or ["."]
+    specs = []
+    for path in paths:
+        try:
+            specs.append((cwd / path).resolve().relative_to(top.resolve()).as_posix())
+        except ValueError:
+            raise DiffUsageError(f"{path} is outside the git repository {top}") from None
+    specs = specs or ["."]
     listing = _git(["diff", "--name-status", "-z", "-M", "--no-color", base, "--", *specs], top)
     untracked = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", *specs], top)
     old: dict[str, Side] = {}

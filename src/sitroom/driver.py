@@ -39,10 +39,19 @@ from .engine import (
     run_zensical,
     workspace_for,
 )
-from .pages import SiteInfo, TreeChanges, docs_files, generate, left_out, sync_tree
+from .pages import (
+    SiteInfo,
+    StagedPages,
+    TreeChanges,
+    docs_files,
+    generate,
+    left_out,
+    sync_tree,
+)
 from .problems import Problem
 from .settings import CommandLine, Settings, SettingsError, resolve
 from .site import SiteError
+from .theme import PDF_EXTRA, apply_site_defaults
 from .vocab import TLP
 
 if TYPE_CHECKING:
@@ -165,7 +174,9 @@ def load(config_file: Path | None, options: CommandLine, *, strict: bool = False
     except EngineError as exc:
         raise SiteBuildError(str(exc)) from None
     root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-    return config, plugin, resolve(plugin.config, root, options)
+    settings = resolve(plugin.config, root, options)
+    apply_site_defaults(config, settings.template_chain)
+    return config, plugin, settings
 
 
 @dataclass
@@ -188,12 +199,19 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
     result.left_out = left_out(everything, corpus, settings)
     if not everything.briefings:
         log.warning(f"no briefings in {settings.briefings}: the site lists none")
-    if settings.pdf and importlib.util.find_spec("sitroom.pdfbuild") is None:
-        raise SiteBuildError("PDF output is not available in this installation; "
-                             "build with --no-pdf (or 'pdf: false' in mkdocs.yml)")
+    if settings.pdf and importlib.util.find_spec("weasyprint") is None:
+        raise SiteBuildError(PDF_EXTRA)
     site = SiteInfo(config.site_name, config.site_url, config.use_directory_urls)
+    before = workspace.load_state()
+    stamp = fingerprint(
+        Path(config.config_file_path) if config.config_file_path else None,
+        [*settings.template_chain.folders, *(Path(d) for d in config.theme.dirs)],
+        {"site_url": config.site_url, "strict": config.strict, "engine": settings.engine,
+         "settings": repr(settings.replace(progress=False))})
+    known = before.extra.get("pages", {}) if before and before.fingerprint == stamp else {}
+    cache = StagedPages(workspace.docs, known)
     try:
-        generated = generate(corpus, settings, site)
+        generated = generate(corpus, settings, site, cache)
     except SiteError as exc:
         raise SiteBuildError(str(exc), target) from None
     result.notices = generated.notices
@@ -209,18 +227,12 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
         raise SiteBuildError(f"{docs_dir / clash[0]}: this file would replace the generated "
                              f"{clash[0]}; rename or remove it", target)
 
-    before = workspace.load_state()
-    stamp = fingerprint(
-        Path(config.config_file_path) if config.config_file_path else None,
-        [settings.templates, *(Path(d) for d in config.theme.dirs)],
-        {"site_url": config.site_url, "strict": config.strict, "engine": settings.engine,
-         "settings": repr(settings.replace(progress=False))})
     changes = sync_tree(workspace.docs, generated.outputs, docs)
     result.changes = changes
     known_docs = set(before.extra.get("docs", [])) if before else set()
     docs_changed = any(p in docs or p in known_docs for p in changes.written + changes.removed)
     state = State(stamp, before.build_id if before else "", _pdf_digest(settings, corpus),
-                  {"docs": sorted(docs)})
+                  {"docs": sorted(docs), "pages": cache.keys})
 
     stale = (before is None or before.fingerprint != stamp or docs_changed
              or not (workspace.site / "index.html").is_file())
@@ -279,9 +291,8 @@ def make_pdfs(corpus: Corpus, out_dir: Path, settings: Settings) -> list[Path]:
     from .pdfbuild import PdfBuildError, build_pdfs
 
     try:
-        return build_pdfs(corpus, out_dir, templates=settings.templates, jobs=settings.jobs,
-                          cache_dir=settings.cache_dir, paper=settings.paper,
-                          progress=settings.progress)
+        return build_pdfs(corpus, out_dir, settings.print_options, jobs=settings.jobs,
+                          cache_dir=settings.cache_dir, progress=settings.progress)
     except (PdfBuildError, ValueError) as exc:
         raise SiteBuildError(f"PDF: {exc}") from None
 

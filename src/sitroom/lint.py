@@ -63,6 +63,11 @@ def _is_month(text: str, start: int, word: str) -> bool:
         or bool(_MONTH.search(before))
 
 
+def _past_inability(text: str, m: re.Match[str]) -> bool:
+    """"Rescuers could not reach the site" reports a fact, not a probability."""
+    return m[0].lower() == "could" and bool(re.match(r"\s+not\b", text[m.end():]))
+
+
 def _texts(b: Briefing) -> Iterator[tuple[Loc, str]]:
     for i, j in enumerate(b.key_judgments):
         yield ("key_judgments", i, "statement"), j.statement
@@ -75,7 +80,7 @@ def _texts(b: Briefing) -> Iterator[tuple[Loc, str]]:
 def _wording(b: Briefing) -> Iterator[Finding]:
     for loc, text in _texts(b):
         for m in ESTIMATIVE_RE.finditer(text):
-            if _is_month(text, m.start(), m[0]):
+            if _is_month(text, m.start(), m[0]) or _past_inability(text, m):
                 continue
             word = " ".join(m[0].split())
             yield Finding(loc, "estimative-language",

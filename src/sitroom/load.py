@@ -17,6 +17,7 @@ from typing import Any, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from .glyphs import unprintable
+from .lifeline import tie_to_parent
 from .lint import lint
 from .models import (
     AT_CHAR,
@@ -176,7 +177,7 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
     loaded.problems += [loaded.at(loc, f"fill in the placeholder {shown(text)}")
                         for loc, text in todo.items()]
     locate = _locator(raw, parsed.source_map)
-    loaded.problems += _unprintable(loaded, data, locate)
+    unprintable_text = _unprintable(loaded, data, locate)
     try:
         briefing = Briefing.model_validate(data, context={"default_id": default_id})
     except ValidationError as exc:
@@ -198,6 +199,12 @@ def load_bytes(raw: bytes, path: str, default_id: str) -> Loaded:
         if not loaded.problems:
             loaded.briefing = briefing
             loaded.problems += lint(briefing, path, raw.decode("utf-8"), parsed.source_map)
+    # A character refused already (an invisible one in a name) is not reported twice.
+    said = {(p.line, p.column) for p in loaded.problems}
+    unprintable_text = [p for p in unprintable_text if (p.line, p.column) not in said]
+    if unprintable_text:
+        loaded.problems += unprintable_text
+        loaded.briefing = None
     loaded.problems.sort(key=lambda p: (p.line, p.column))
     return loaded
 
@@ -272,7 +279,7 @@ PARALLEL_MIN_FILES = 200
 
 # What the checks across files (corpus.build) point at; the rest of a source map has done its
 # work once a file is loaded, and sending it between processes cost more than parsing.
-CROSS_FILE_KEYS = frozenset({"id", "related", "supersedes"})
+CROSS_FILE_KEYS = frozenset({"id", "related", "supersedes", "actors"})
 
 
 def _load_chunk(files: list[Path]) -> list[Loaded]:
@@ -299,7 +306,9 @@ def load_paths(
     size = -(-len(files) // (jobs * 4))  # a few chunks per process evens out slow files
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    # Workers die with this process, however it ends (see lifeline).
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=tie_to_parent) as pool:
         loaded = [item for chunk in pool.map(_load_chunk, chunks) for item in chunk]
     return loaded, problems
 
@@ -375,6 +384,9 @@ def _misspelt_keys(errors: list[tuple[Any, Loc]]) -> set[Loc]:
             match = closest(str(loc[-1]), known_keys(model))
             if match is not None:
                 found.add((*loc[:-1], match))
+            value = err.get("input")
+            if isinstance(value, str) and grade_hint(value):  # `grade: B2` says both halves
+                found |= {(*loc[:-1], "reliability"), (*loc[:-1], "credibility")}
     return found
 
 

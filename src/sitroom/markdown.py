@@ -8,6 +8,7 @@ text: a briefing must not make a reader's browser (or WeasyPrint) fetch anything
 
 from __future__ import annotations
 
+import re
 import threading
 import xml.etree.ElementTree as etree
 from urllib.parse import urlsplit
@@ -19,15 +20,31 @@ from markupsafe import Markup
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
+# ASCII that a URL may not hold as is (WHATWG URL: not a URL code point), e.g. `<`, `"` and
+# spaces, and a `%` that starts no escape. Letters beyond ASCII are left: an href may hold them.
+_NOT_URL = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f]|%(?![0-9A-Fa-f]{2})")
+_NOT_URL_AFTER_HOST = re.compile(r"[\[\]]")
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode())
+
+
 def safe_href(url: str) -> str | None:
-    """The URL if a reader may follow it, else None (javascript:, data:, file:, relative...)."""
+    """The URL if a reader may follow it, else None (javascript:, data:, file:, relative...);
+    characters a URL may not contain as written are percent-encoded (browsers do the same when
+    they follow it), so the attribute is a valid URL."""
     url = url.strip()
-    scheme = urlsplit(url).scheme.lower()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
     if scheme not in SAFE_SCHEMES:
         return None
-    if scheme in ("http", "https") and not urlsplit(url).netloc:
+    if scheme in ("http", "https") and not parts.netloc:
         return None
-    return url
+    # Brackets belong only around an IPv6 host.
+    head = len(parts.scheme) + (3 + len(parts.netloc) if parts.netloc else 1)
+    return (_NOT_URL.sub(_percent, url[:head])
+            + _NOT_URL_AFTER_HOST.sub(_percent, _NOT_URL.sub(_percent, url[head:])))
 
 
 class _Sanitise(Treeprocessor):

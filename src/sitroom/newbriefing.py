@@ -10,9 +10,9 @@ from pathlib import Path
 import jinja2
 
 from .models import slugify
+from .resources import TemplateChain
 
 SKELETON = "new-briefing.yaml.j2"
-SCHEMA_PATH = Path("schema") / "briefing.schema.json"
 SLUG_LIMIT = 80  # with the date in front, the id stays within the 100 characters allowed
 
 
@@ -32,10 +32,10 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
-def render_new(title: str, day: date, templates: Path, schema: str) -> str:
-    """The skeleton's text; `schema` is the schema's path relative to the new file."""
+def render_new(title: str, day: date, templates: TemplateChain) -> str:
+    """The skeleton's text (a team's templates/new-briefing.yaml.j2, else the package's)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+        loader=templates.loader(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # YAML, not HTML: the title is quoted with json below
@@ -44,19 +44,14 @@ def render_new(title: str, day: date, templates: Path, schema: str) -> str:
         # A JSON string is a YAML double-quoted scalar: any title survives, colons and all.
         title=json.dumps(title, ensure_ascii=False),
         date=day.isoformat(),
-        schema=schema,
     )
 
 
-def write_new(title: str, day: date, folder: Path, templates: Path,
+def write_new(title: str, day: date, folder: Path, templates: TemplateChain,
               slug: str | None = None) -> Path:
-    """Write the skeleton; FileExistsError rather than overwrite an analyst's work.
-
-    The editor modeline points at the schema from where the file lands, assuming the command
-    runs in the project folder (where `schema/` is)."""
+    """Write the skeleton; FileExistsError rather than overwrite an analyst's work."""
     path = new_path(title, day, folder, slug)
-    schema = Path(os.path.relpath(SCHEMA_PATH, path.parent)).as_posix()
-    text = render_new(title, day, templates, schema)
+    text = render_new(title, day, templates)
     if path.exists():
         raise FileExistsError(0, "exists", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from . import feeds
 from .corpus import Corpus
 from .models import Briefing
 from .settings import Settings
-from .site import SiteOptions, briefing_path, page_url, pdf_path, render_pages
+from .site import PageCache, SiteOptions, briefing_path, page_url, pdf_path, render_pages
 from .vocab import TLP
 
 FEEDS = ("feed.xml", "feed.json")
@@ -70,15 +70,17 @@ def site_options(settings: Settings, site: SiteInfo) -> SiteOptions:
         pdf=settings.pdf,
         feeds=bool(site.url),
         latest=settings.latest,
-        risk_window_days=90 if settings.risk_window_days is None else settings.risk_window_days,
+        risk_window_days=settings.risk_window_days,
     )
 
 
-def generate(corpus: Corpus, settings: Settings, site: SiteInfo) -> Generated:
+def generate(corpus: Corpus, settings: Settings, site: SiteInfo,
+             cache: PageCache | None = None) -> Generated:
     """The generated files of the site for `corpus` (already selected). Raises SiteError when a
     template fails."""
     result = Generated()
-    for page in render_pages(corpus, settings.templates, site_options(settings, site)):
+    for page in render_pages(corpus, settings.template_chain, site_options(settings, site),
+                             cache):
         result.outputs.append(Output(page.path, page.markdown.encode("utf-8"), page.in_nav,
                                      page=True))
     if not site.url:
@@ -198,6 +200,30 @@ def sync_tree(root: Path, generated: Iterable[Output], copied: Mapping[str, Path
     changes.written.sort()
     changes.removed.sort()
     return changes
+
+
+class StagedPages:
+    """The page cache of a staging tree: a page whose key is the one recorded when it was
+    written is read back instead of rendered again. Keys live in the workspace state, which is
+    kept only while the templates, options and code are the same (`engine.fingerprint`)."""
+
+    def __init__(self, root: Path, known: Mapping[str, str]) -> None:
+        self.root = root
+        self.known = dict(known)
+        self.keys: dict[str, str] = {}
+
+    def get(self, path: str, key: str) -> str | None:
+        if self.known.get(path) != key:
+            return None
+        try:
+            text = (self.root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        self.keys[path] = key
+        return text
+
+    def put(self, path: str, key: str) -> None:
+        self.keys[path] = key
 
 
 def docs_files(docs_dir: Path) -> dict[str, Path]:

@@ -1,12 +1,13 @@
 """One briefing -> one PDF situation report. The only module that imports WeasyPrint.
 
-Layout lives in `templates/pdf/` (a Jinja template and a paged-media stylesheet); this module
-adds what a template cannot promise by itself:
+Layout lives in `templates/pdf/` (a Jinja template and a paged-media stylesheet), looked up
+through the template chain (a team's own `templates/` first, the package's defaults second);
+this module adds what a template cannot promise by itself:
 
-- Closed: WeasyPrint reads only files under `templates/pdf/` and `templates/shared/` (symlinks
-  and `..` resolved) and `data:` URIs. Any other URL is refused and fails the render, so no
-  template or briefing can make a build read `/etc/passwd` or call a server. Attachments are
-  dropped whatever the HTML says.
+- Closed: WeasyPrint reads only files under `pdf/` and `shared/` of the template chain
+  (symlinks and `..` resolved) and `data:` URIs. Any other URL is refused and fails the
+  render, so no template or briefing can make a build read `/etc/passwd` or call a server.
+  Attachments are dropped whatever the HTML says.
 - Same fonts everywhere: WeasyPrint gets a font configuration holding only the fonts shipped
   in `templates/pdf/fonts/` (and the @font-face copies print.css makes of them), never the
   machine's fonts, so nothing can fall back to a system font; a character the shipped fonts
@@ -54,9 +55,10 @@ from . import __version__
 from .glyphs import needs_glyph
 from .load import display_path
 from .models import Briefing
-from .pdfbuild import ASSET_DIRS, VARIANTS  # one definition; pdfbuild loads this module lazily
+from .printopts import ASSET_DIRS, PAPERS, PrintOptions
 from .problems import Loc
 from .render import Markup, make_env
+from .resources import TemplateChain
 
 if TYPE_CHECKING:
     from .pdfbuild import PrintLinks
@@ -65,11 +67,11 @@ TEMPLATE = "pdf/briefing.html.j2"
 STYLESHEET_DIR = "pdf"  # base of relative URLs in the template: print.css, fonts/
 FONT_DIR = "pdf/fonts"
 FONT_SUFFIXES = (".ttf", ".otf")
-PAPERS = {"A4": "A4", "Letter": "letter"}  # option value -> CSS page size
 # WeasyPrint warnings about the machine, not the briefing or the templates: the PDF is whole.
 ENVIRONMENT_NOTICES = (re.compile(r"Using fontTools instead of HarfBuzz-Subset"),)
 
 log = logging.getLogger(__name__)
+
 
 class PdfRenderError(Exception):
     """The PDF of one briefing cannot be made. `loc` points into the briefing when the cause is
@@ -90,30 +92,25 @@ _env_lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
-def _env(templates: Path) -> jinja2.Environment:
+def _env(templates: TemplateChain) -> jinja2.Environment:
     env = make_env(templates)
     # The print template sees pdf/ and shared/ only: the folders the PDF cache key covers.
-    env.loader = jinja2.PrefixLoader(
-        {name: jinja2.FileSystemLoader(str(templates / name)) for name in ASSET_DIRS})
+    env.loader = jinja2.PrefixLoader({name: templates.loader(name) for name in ASSET_DIRS})
     env.filters.update(keyword=as_keyword, svg_font=svg_font)
     return env
 
 
-def print_html(
-    briefing: Briefing, links: PrintLinks, *, templates: Path, paper: str = "A4"
-) -> str:
+def print_html(briefing: Briefing, links: PrintLinks, options: PrintOptions) -> str:
     """The print HTML of a briefing: what WeasyPrint lays out, as a string."""
-    if paper not in PAPERS:
-        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
     with _env_lock:
-        env = _env(templates.resolve())
+        env = _env(options.templates)
     modified = max([briefing.date, *(change.date for change in briefing.changes)])
     return env.get_template(TEMPLATE).render(
         b=briefing,
         links=links,
         numbered_risks=list(enumerate(briefing.risks_by_score, start=1)),
         source_no={source.id: n for n, source in enumerate(briefing.sources, start=1)},
-        page_size=PAPERS[paper],
+        page_size=PAPERS[options.paper],
         modified=modified,
         version=__version__,
     )
@@ -139,10 +136,15 @@ def as_keyword(text: str) -> str:
 # --- fonts -------------------------------------------------------------------------------------
 
 
-def font_files(templates: Path) -> list[Path]:
-    folder = templates / FONT_DIR
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FONT_SUFFIXES) \
-        if folder.is_dir() else []
+def font_files(templates: TemplateChain) -> list[Path]:
+    """The PDF fonts: pdf/fonts/ of the template chain, a team's file replacing the default of
+    the same name."""
+    return [path for _, path in templates.files(FONT_DIR)
+            if path.suffix.lower() in FONT_SUFFIXES]
+
+
+def font_dirs(templates: TemplateChain) -> str:
+    return " and ".join(display_path(d) for d in templates.dirs(FONT_DIR)) or FONT_DIR
 
 
 @lru_cache(maxsize=32)
@@ -161,7 +163,7 @@ def _stat_key(path: Path) -> tuple[str, int, int]:
     return str(path), st.st_mtime_ns, st.st_size
 
 
-def covered_codepoints(templates: Path) -> frozenset[int]:
+def covered_codepoints(templates: TemplateChain) -> frozenset[int]:
     """Every character some shipped font has a glyph for."""
     covered: set[int] = set()
     for path in font_files(templates):
@@ -216,7 +218,7 @@ def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
         yield loc, node
 
 
-def check_glyphs(briefing: Briefing, html: str, templates: Path) -> None:
+def check_glyphs(briefing: Briefing, html: str, templates: TemplateChain) -> None:
     """Fail, naming the field, when the page would need a glyph no shipped font has."""
     covered = covered_codepoints(templates)
     missing = sorted({c for c in visible_text(html) if needs_glyph(c) and ord(c) not in covered})
@@ -233,7 +235,7 @@ def check_glyphs(briefing: Briefing, html: str, templates: Path) -> None:
     raise PdfRenderError(
         f"{len(missing)} character{'s' if len(missing) != 1 else ''} {shown} "
         f"{'are' if len(missing) != 1 else 'is'} in none of the PDF fonts "
-        f"({display_path(templates / FONT_DIR)}); write the text in another script, or add a "
+        f"({font_dirs(templates)}); write the text in another script, or add a "
         "font that has them to that folder and to print.css",
         first,
     )
@@ -310,8 +312,8 @@ class ShippedFontsOnly(FontConfiguration):
 # --- resources ---------------------------------------------------------------------------------
 
 
-def asset_roots(templates: Path) -> tuple[Path, ...]:
-    return tuple((templates / name).resolve() for name in ASSET_DIRS)
+def asset_roots(templates: TemplateChain) -> list[Path]:
+    return [folder / name for folder in templates.folders for name in ASSET_DIRS]
 
 
 class AssetFetcher(URLFetcher):
@@ -319,9 +321,9 @@ class AssetFetcher(URLFetcher):
 
     A refusal is fatal (fail_on_errors), and remembered so the caller can name the URL."""
 
-    def __init__(self, roots: tuple[Path, ...]):
+    def __init__(self, templates: TemplateChain):
         super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True)
-        self._roots = roots
+        self._templates = templates
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
@@ -330,22 +332,13 @@ class AssetFetcher(URLFetcher):
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme == "file" and parts.netloc in ("", "localhost"):
-            path = self._asset(url2pathname(parts.path))
+            path = self._templates.resolve_asset(url2pathname(parts.path), ASSET_DIRS)
             if path is not None:
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(
                     path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
         self.refused.append(url)
         raise PermissionError(f"not a project asset: {url}")
-
-    def _asset(self, name: str) -> Path | None:
-        try:
-            path = Path(name).resolve(strict=True)  # symlinks and .. resolved first
-        except (OSError, RuntimeError):
-            return None
-        if path.is_file() and any(path.is_relative_to(root) for root in self._roots):
-            return path
-        return None
 
 
 # --- WeasyPrint --------------------------------------------------------------------------------
@@ -465,14 +458,12 @@ def _add_id_tree(pdf: pydyf.PDF) -> None:
     root["IDTree"] = tree.reference
 
 
-def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> bytes:
+def render_pdf(html: str, options: PrintOptions) -> bytes:
     """Lay out print HTML (from `print_html`) and return the PDF bytes."""
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
-    templates = templates.resolve()
-    fetcher = AssetFetcher(asset_roots(templates))
+    templates, variant = options.templates, options.variant
+    fetcher = AssetFetcher(templates)
     fonts = ShippedFontsOnly(font_files(templates))
-    options: dict[str, Any] = {
+    settings: dict[str, Any] = {
         "pdf_variant": variant,
         "pdf_tags": variant == "pdf/ua-1",
         "pdf_identifier": True,  # md5 of the content: stable, unlike a random id
@@ -482,13 +473,14 @@ def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> byt
         try:
             document = HTML(
                 string=html,
-                base_url=path2url(str(templates / STYLESHEET_DIR) + "/"),
+                # Relative URLs resolve here and are then looked up through the chain.
+                base_url=path2url(str(templates.folders[0] / STYLESHEET_DIR) + "/"),
                 url_fetcher=fetcher,
-            ).render(font_config=fonts, **options)
+            ).render(font_config=fonts, **settings)
             # <link rel=attachment> cannot come from a briefing (its HTML is escaped); this
             # makes sure no template can add one either.
             document.metadata.attachments = []
-            pdf = document.write_pdf(finisher=_finish, **options)
+            pdf = document.write_pdf(finisher=_finish, **settings)
         except FatalURLFetchingError as exc:
             refused = fetcher.refused[-1] if fetcher.refused else str(exc)
             raise PdfRenderError(
@@ -511,7 +503,7 @@ def render_pdf(html: str, *, templates: Path, variant: str | None = None) -> byt
     return pdf
 
 
-def _check_fonts(fonts: ShippedFontsOnly, templates: Path) -> None:
+def _check_fonts(fonts: ShippedFontsOnly, templates: TemplateChain) -> None:
     """The configuration the PDF was laid out with held no system font, and every font in it
     is, byte for byte, a file of templates/pdf/fonts/."""
     shipped = {_file_digest(*_stat_key(p)) for p in font_files(templates)}
@@ -522,18 +514,11 @@ def _check_fonts(fonts: ShippedFontsOnly, templates: Path) -> None:
         if _file_digest(*_stat_key(Path(path))) not in shipped:
             raise PdfRenderError(
                 "the print stylesheet loads a font that is not in "
-                f"{display_path(templates / FONT_DIR)}")
+                f"{font_dirs(templates)}")
 
 
-def render_briefing(
-    briefing: Briefing,
-    links: PrintLinks,
-    *,
-    templates: Path,
-    paper: str = "A4",
-    variant: str | None = None,
-) -> bytes:
+def render_briefing(briefing: Briefing, links: PrintLinks, options: PrintOptions) -> bytes:
     """The PDF of one briefing, as bytes."""
-    html = print_html(briefing, links, templates=templates, paper=paper)
-    check_glyphs(briefing, html, templates)
-    return render_pdf(html, templates=templates, variant=variant)
+    html = print_html(briefing, links, options)
+    check_glyphs(briefing, html, options.templates)
+    return render_pdf(html, options)

@@ -6,9 +6,10 @@ go. It does not import WeasyPrint (only worker processes and in-process renders 
 
 The cache key is a digest of everything that can change a PDF's bytes: the briefing as
 validated (every field and `x_` extension, not the file's comments or key order), the titles
-and dates of the briefings it names, every file under templates/pdf/ and templates/shared/
-(fonts included), the sitroom source, the versions of WeasyPrint and the libraries it writes
-with, the paper size and the PDF variant. Editing one briefing re-renders one PDF.
+and dates of the briefings it names, every file under pdf/ and shared/ of the template chain
+(fonts included; a team's file replacing a default counts as that file), the sitroom source,
+the versions of WeasyPrint and the libraries it writes with, the paper size and the PDF
+variant. Editing one briefing re-renders one PDF.
 
 Every file (cache entry or published PDF) is written to a temporary name in its folder and
 renamed over the target, so a reader or a crash never meets half a PDF.
@@ -42,14 +43,13 @@ from pydantic import BaseModel
 from . import __version__
 from .corpus import Corpus
 from .history import History, judgment_history
+from .lifeline import BUILD_PID, tie_to_parent
 from .load import Loaded
 from .models import Briefing
+from .printopts import ASSET_DIRS, PrintOptions
 from .problems import format_loc
 
-PAPERS = ("A4", "Letter")
-VARIANTS = ("pdf/a-3u", "pdf/ua-1")
 DEFAULT_CACHE = Path(".cache/sitroom")
-ASSET_DIRS = ("pdf", "shared")  # the only folders the print template (and WeasyPrint) may read
 CACHE_FORMAT = "sitroom-pdf-cache-1"
 # Python packages whose code shapes the bytes of a PDF.
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "tinyhtml5", "cssselect2",
@@ -209,16 +209,26 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
-def environment_digest(templates: Path, paper: str, variant: str | None) -> str:
+def _assets_digest(options: PrintOptions) -> dict[str, str]:
+    out = {}
+    for sub in ASSET_DIRS:
+        if not options.templates.dirs(sub):
+            out[f"{sub}/"] = "missing"
+        for rel, path in options.templates.files(sub):
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def environment_digest(options: PrintOptions) -> str:
     """Everything but the briefing that shapes a PDF."""
     data = {
         "format": CACHE_FORMAT,
         "sitroom": __version__,
         "code": _code_digest(),
         "packages": _package_versions(),
-        "assets": dict(_files_digest(templates / name for name in ASSET_DIRS)),
-        "paper": paper,
-        "variant": variant,
+        "assets": _assets_digest(options),
+        "paper": options.paper,
+        "variant": options.variant,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -264,9 +274,7 @@ def _read_cached(path: Path) -> bytes | None:
 class _Job:
     briefing: Briefing
     links: PrintLinks
-    templates: Path
-    paper: str
-    variant: str | None
+    options: PrintOptions
 
 
 @dataclass
@@ -284,8 +292,7 @@ def _render(job: _Job) -> _Outcome:
     except Exception as exc:  # WeasyPrint or its system libraries missing
         return _Outcome(error=f"cannot load the PDF renderer: {type(exc).__name__}: {exc}")
     try:
-        data = pdf.render_briefing(job.briefing, job.links, templates=job.templates,
-                                   paper=job.paper, variant=job.variant)
+        data = pdf.render_briefing(job.briefing, job.links, job.options)
     except pdf.PdfRenderError as exc:
         return _Outcome(error=str(exc), loc=exc.loc)
     except jinja2.TemplateSyntaxError as exc:
@@ -322,11 +329,16 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     context: multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload(["sitroom.pdf"])
+        # The lifeline first: the server must die with the build even while it still imports.
+        os.environ[BUILD_PID] = str(os.getpid())
+        forkserver.set_forkserver_preload(["sitroom.forkserver_lifeline", "sitroom.pdf"])
         context = forkserver
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # Each worker dies with its parent (the forkserver, or the build under spawn): a killed
+    # build leaves no process behind.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=tie_to_parent, initargs=(os.getpid(),))
 
 
 @contextmanager
@@ -342,13 +354,11 @@ def _progress(show: bool, total: int) -> Iterator[Callable[[int], None]]:
 def build_pdfs(
     corpus: Corpus,
     out_dir: Path,
+    options: PrintOptions,
     *,
-    templates: Path,
     jobs: int | None = None,
     cache_dir: Path | None = None,
-    paper: str = "A4",
     progress: bool = False,
-    variant: str | None = None,
     shard: Shard | None = None,
 ) -> list[Path]:
     """Write `out_dir/<id>.pdf` for every briefing of `corpus` (already filtered for
@@ -357,21 +367,15 @@ def build_pdfs(
 
     jobs: worker processes (None or 0: one per core; 1: render in this process).
     cache_dir: where rendered PDFs are kept by content key (None: no cache).
-    variant: None, `pdf/a-3u` (archival) or `pdf/ua-1` (tagged, accessible).
     Raises PdfBuildError naming every briefing that failed; PDFs of the others are written.
 
     Worker processes start from a fresh interpreter (forkserver or spawn), which imports the
     caller's main module again: a script that calls this must guard its entry point with
     `if __name__ == "__main__":`, as the sitroom and mkdocs commands do.
     """
-    if paper not in PAPERS:
-        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
     if jobs is not None and jobs < 0:
         raise ValueError(f"jobs must be 0 or more, not {jobs}")
-    templates = templates.resolve()
-    environment = environment_digest(templates, paper, variant)
+    environment = environment_digest(options)
     briefings = [b for b in corpus.briefings if shard is None or shard.holds(b.id)]
     result = PdfBuild(out_dir / f"{b.id}.pdf" for b in briefings)
     pending: list[tuple[Briefing, _Job, Path | None]] = []
@@ -396,7 +400,7 @@ def build_pdfs(
                 publish(briefing, cached)
                 result.cached.append(briefing.id)
                 continue
-        pending.append((briefing, _Job(briefing, links, templates, paper, variant), entry))
+        pending.append((briefing, _Job(briefing, links, options), entry))
 
     def finished(briefing: Briefing, entry: Path | None, outcome: _Outcome) -> None:
         if outcome.pdf is None:
@@ -435,41 +439,54 @@ def _run_pool(
     finished: Callable[[Briefing, Path | None, _Outcome], None],
     advance: Callable[[int], None],
 ) -> None:
-    with _pool(workers) as pool:
-        futures: dict[Future[_Outcome], tuple[Briefing, Path | None]] = {
-            pool.submit(_render, job): (briefing, entry) for briefing, job, entry in pending
-        }
-        remaining = set(futures)
-        while remaining:
-            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-            for future in done:
-                briefing, entry = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    outcome = _Outcome(error="a rendering process died (out of memory or "
-                                             "killed?); the PDF was not made")
-                except Exception as exc:
-                    outcome = _Outcome(error=f"the rendering process failed: "
-                                             f"{type(exc).__name__}: {exc}")
-                finished(briefing, entry, outcome)
-                advance(1)
+    pool = _pool(workers)
+    try:
+        _collect(pool, pending, finished, advance)
+    except BaseException:
+        # Ctrl-C (or a failure here): the PDFs not started yet are dropped rather than
+        # rendered first; only the ones in progress are waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _collect(
+    pool: ProcessPoolExecutor,
+    pending: list[tuple[Briefing, _Job, Path | None]],
+    finished: Callable[[Briefing, Path | None, _Outcome], None],
+    advance: Callable[[int], None],
+) -> None:
+    futures: dict[Future[_Outcome], tuple[Briefing, Path | None]] = {
+        pool.submit(_render, job): (briefing, entry) for briefing, job, entry in pending
+    }
+    remaining = set(futures)
+    while remaining:
+        done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+        for future in done:
+            briefing, entry = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                outcome = _Outcome(error="a rendering process died (out of memory or "
+                                         "killed?); the PDF was not made")
+            except Exception as exc:
+                outcome = _Outcome(error=f"the rendering process failed: "
+                                         f"{type(exc).__name__}: {exc}")
+            finished(briefing, entry, outcome)
+            advance(1)
 
 
 def build_pdf(
     corpus: Corpus,
     briefing_id: str,
     out: Path,
-    *,
-    templates: Path,
-    paper: str = "A4",
-    variant: str | None = None,
+    options: PrintOptions,
 ) -> Path:
     """Render one briefing of `corpus` to `out` in this process (the `sitroom pdf` command)."""
     briefing = corpus.get(briefing_id)
     if briefing is None:
         raise PdfBuildError(f"{briefing_id}: no such briefing")
-    job = _Job(briefing, links_for(corpus, briefing), templates.resolve(), paper, variant)
+    job = _Job(briefing, links_for(corpus, briefing), options)
     outcome = _render(job)
     if outcome.pdf is None:
         raise PdfBuildError(_where(briefing, corpus.files.get(briefing_id), outcome))

@@ -16,6 +16,7 @@ import re
 import secrets
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -28,7 +29,9 @@ from . import feeds
 from .corpus import Corpus
 from .pages import SiteInfo, generate, left_out
 from .settings import Settings, SettingsError, resolve
-from .site import HEADING_LINE, SiteError
+from .site import HEADING_LINE, SiteError, tlp_bar
+from .theme import PDF_EXTRA, apply_site_defaults
+from .vocab import TLP
 
 log = logging.getLogger("mkdocs.plugins.sitroom")
 
@@ -45,7 +48,7 @@ class SitroomConfig(base.Config):
     cache_dir = c.Optional(c.Type(str))  # default: .cache/sitroom beside mkdocs.yml
     cache = c.Type(bool, default=True)
     latest = c.Type(int, default=20)  # briefings on the home page
-    risk_window_days = c.Type(int, default=90)
+    risk_window_days = c.Optional(c.Type(int))  # None: only supersession ages a risk
     feed_size = c.Type(int, default=feeds.DEFAULT_SIZE)
     engine = c.Type(str, default="mkdocs")  # what `sitroom build` runs: mkdocs or zensical
 
@@ -78,12 +81,10 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
             settings = resolve(self.config, root)
         except SettingsError as exc:
             raise PluginError(str(exc)) from None
-        if not (settings.templates / "site").is_dir():
-            raise PluginError(f"{settings.templates / 'site'}: no such folder; the 'templates' "
-                              "option must name the folder holding site/ and shared/")
-        if settings.pdf and importlib.util.find_spec("sitroom.pdfbuild") is None:
-            raise PluginError("PDF output is not available in this installation; "
-                              "build with --no-pdf (or 'pdf: false' in mkdocs.yml)")
+        # A team's templates/ is optional and overrides the package's defaults file by file.
+        apply_site_defaults(config, settings.template_chain)
+        if settings.pdf and importlib.util.find_spec("weasyprint") is None:
+            raise PluginError(PDF_EXTRA)
         try:
             everything, self.corpus = checked_corpus(settings, None)
         except SiteBuildError as exc:
@@ -167,6 +168,17 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
             raise PluginError(f"{page.file.src_uri}: {len(stash) - count} generated HTML "
                               "blocks were lost in Markdown; check markdown_extensions")
         return html
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # The theme's 404.html shows no briefing, so its page marking is CLEAR, drawn as on
+        # every generated page.
+        settings = self.settings
+        if settings is None:  # `sitroom build` prepared the pages: read the options again
+            root = Path(config.config_file_path).parent if config.config_file_path \
+                else Path.cwd()
+            settings = resolve(self.config, root)
+        env.globals["sitroom_tlp_bar"] = tlp_bar(settings.template_chain, TLP.CLEAR, "This page:")
+        return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.prepared is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -20,6 +19,7 @@ from markupsafe import Markup
 from . import markdown, vocab
 from .history import judgment_history
 from .models import EventDate
+from .resources import TemplateChain
 
 if TYPE_CHECKING:
     from .models import Actor, EventDate, Location, Risk
@@ -184,9 +184,10 @@ def matrix_layout(numbered: list[tuple[int, Risk]]) -> MatrixLayout:
     return MatrixLayout(cells)
 
 
-def make_env(templates: Path) -> jinja2.Environment:
+def make_env(templates: TemplateChain) -> jinja2.Environment:
+    """Templates are looked up through the chain: a team's folder first, the defaults second."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=templates.loader(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -13,10 +13,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .feeds import DEFAULT_SIZE as FEED_SIZE
 from .vocab import TLP, TLP_WORDS
+
+if TYPE_CHECKING:
+    from .printopts import PrintOptions
+    from .resources import TemplateChain
 
 ENGINES = ("mkdocs", "zensical")
 PAPERS = ("A4", "Letter")
@@ -83,11 +87,25 @@ class Settings:
     jobs: int | None = None
     cache_dir: Path | None = None  # None: no caches, every build starts afresh
     latest: int = 20
-    risk_window_days: int | None = 90  # None: only supersession retires a risk
+    risk_window_days: int | None = None  # None: only supersession retires a risk
     feed_size: int = FEED_SIZE
     engine: str = "mkdocs"
     progress: bool = False
     preview: bool = False
+
+    @property
+    def template_chain(self) -> TemplateChain:
+        """`templates` (a team's folder, optional) before the package's defaults."""
+        from .resources import TemplateChain  # Jinja: not for `sitroom check`
+
+        return TemplateChain.for_project(self.templates)
+
+    @property
+    def print_options(self) -> PrintOptions:
+        """What every PDF of this build is made with (the site build and its shards alike)."""
+        from .printopts import PrintOptions
+
+        return PrintOptions(self.template_chain, self.paper)
 
     def replace(self, **changes: Any) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -134,7 +152,7 @@ def resolve(file: Mapping[str, Any], root: Path, cli: CommandLine | None = None)
         number = file.get(name)
         check(name, number, False, number is None or (isinstance(number, int) and number >= 1),
               f"{number} is not a positive number")
-    window = file.get("risk_window_days", 90)
+    window = file.get("risk_window_days")
     check("risk_window_days", window, False,
           window is None or (isinstance(window, int) and window >= 0),
           f"{window} is not a number of days")

@@ -36,9 +36,9 @@ def render_shard(config_file: Path | None, shard: Shard, options: CommandLine) -
     _, corpus = checked_corpus(settings, None)
     scratch = Path(tempfile.mkdtemp(prefix="sitroom-shard-"))
     try:
-        result = build_pdfs(corpus, scratch, templates=settings.templates,
+        result = build_pdfs(corpus, scratch, settings.print_options,
                             jobs=settings.jobs, cache_dir=settings.cache_dir,
-                            paper=settings.paper, progress=settings.progress, shard=shard)
+                            progress=settings.progress, shard=shard)
     except (PdfBuildError, ValueError) as exc:
         raise SiteBuildError(f"PDF: {exc}") from None
     finally:

@@ -22,8 +22,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 import yaml
@@ -31,9 +30,10 @@ from markupsafe import Markup, escape
 
 from . import markdown as safe_markdown
 from . import vocab
-from .corpus import Corpus, Group, distinct, region_slug
+from .corpus import Corpus, Group, actor_groups, distinct, region_slug
 from .models import Briefing, Risk
 from .render import make_env, native_lang  # noqa: F401 - native_lang: the site's name for it
+from .resources import TemplateChain
 from .vocab import TLP
 
 # One wording of the TLP definitions for the site, the feeds and the PDF.
@@ -104,7 +104,9 @@ class SiteOptions:
     pdf: bool = True  # link the PDF of each briefing (only when PDFs are built)
     feeds: bool = True  # link feed.xml and feed.json (only when they are built)
     latest: int = 20  # briefings on the home page
-    risk_window_days: int = 90  # risk register: current briefings this close to the newest
+    # Risk register: also count a current briefing's risks as earlier once it is older than
+    # this many days before the newest briefing. None (the default): only supersession does.
+    risk_window_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,16 +193,33 @@ def first_paragraph(markdown_text: str) -> str:
 # --- the site ----------------------------------------------------------------------------------
 
 
+class PageCache(Protocol):
+    """Pages rendered by an earlier build, by the key of everything they were made from."""
+
+    def get(self, path: str, key: str) -> str | None: ...
+
+    def put(self, path: str, key: str) -> None: ...
+
+
 @dataclass
 class _Site:
     corpus: Corpus
     options: SiteOptions
     env: jinja2.Environment
     pages: list[Page] = field(default_factory=list)
+    cache: PageCache | None = None
 
     def render(self, template: str, path: str, *, title: str, boost: float, in_nav: bool,
                tlp: TLP, description: str | None = None, hide: tuple[str, ...] = (),
-               search: str = SEARCH_MARKED, **context: Any) -> None:
+               search: str = SEARCH_MARKED, key: str | None = None, **context: Any) -> None:
+        """Render one page. With a `key` (all the page is made from, the templates aside), an
+        earlier rendering with the same key is reused: the key must name everything of the
+        corpus the page's template shows (see `_render_briefing`)."""
+        if key is not None and self.cache is not None:
+            cached = self.cache.get(path, key)
+            if cached is not None:
+                self.pages.append(Page(path, cached, in_nav, tlp))
+                return
         links = Links(path, self.options.directory_urls)
         try:
             body = self.env.get_template(template).render(
@@ -213,6 +232,19 @@ class _Site:
         hide = (*hide, *(() if in_nav else ("navigation",)))
         self.pages.append(Page(path, _front_matter(title, boost, description, hide, search) + body,
                                in_nav, tlp))
+        if key is not None and self.cache is not None:
+            self.cache.put(path, key)
+
+    def source_key(self, briefing: Briefing | None) -> str:
+        """A briefing as the key of a page that shows it: its file's digest (its id and
+        marking decide what may name it), and whatever supersedes it, as shown."""
+        if briefing is None:
+            return "-"
+        loaded = self.corpus.files.get(briefing.id)
+        own = loaded.digest if loaded is not None else repr(briefing)
+        newer = self.superseded_by(briefing)
+        return f"{briefing.id}:{own}:{newer.id if newer else ''}:" \
+            f"{briefing.id in self.corpus.superseded_by}"
 
     def superseded_by(self, briefing: Briefing) -> Briefing | None:
         return self.corpus.named_by(briefing, self.corpus.superseded_by.get(briefing.id))
@@ -266,17 +298,27 @@ def single_line(value: Any) -> Markup:
     return Markup(text)
 
 
-def make_site_env(templates: Path) -> jinja2.Environment:
+def make_site_env(templates: TemplateChain) -> jinja2.Environment:
     env = make_env(templates)
     env.finalize = single_line
     env.filters.update(label=label, first_paragraph=first_paragraph)
     return env
 
 
-def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = None) -> list[Page]:
-    """Every page of the site, in a stable order. Raises SiteError when a template fails."""
+def tlp_bar(templates: TemplateChain, level: TLP, scope: str = "") -> Markup:
+    """The marking bar of the site's pages, for pages the theme draws itself (404.html)."""
+    macros = make_site_env(templates).get_template("site/_macros.html.j2").module
+    return Markup(macros.tlp_bar(level, scope))  # type: ignore[attr-defined]
+
+
+def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions | None = None,
+                 cache: PageCache | None = None) -> list[Page]:
+    """Every page of the site, in a stable order. Raises SiteError when a template fails.
+
+    `cache`: briefing pages rendered before from the same inputs are taken from it (the caller
+    keeps it only while the templates and options are the same)."""
     options = options or SiteOptions()
-    site = _Site(corpus, options, make_site_env(templates))
+    site = _Site(corpus, options, make_site_env(templates), cache=cache)
     briefings = corpus.briefings
     everything = _max_tlp(briefings)
 
@@ -291,24 +333,31 @@ def render_pages(corpus: Corpus, templates: Path, options: SiteOptions | None = 
 
     current = current_briefings(corpus, options.risk_window_days)
     register = risk_register(current)
+    earlier = risk_register([b for b in briefings if b not in current])
     site.render("site/risks.md.j2", SECTIONS["risks"], title="Risk register",
-                boost=BOOST_LISTING, in_nav=True, tlp=_max_tlp(current),
-                hide=("navigation",), register=register,
+                boost=BOOST_LISTING, in_nav=True, tlp=everything,
+                hide=("navigation",), register=register, earlier=earlier,
                 numbered=[(row.number, row.risk) for row in register],
                 window=options.risk_window_days)
 
     for b in briefings:
         _render_briefing(site, b)
 
+    # Briefings that gave one actor two ids: one row in the index, and each page points to the
+    # other (`sitroom check` warns about them).
+    same_actor = actor_groups(corpus.actors.values())
     site.render("site/actors.md.j2", SECTIONS["actors"], title="Actors", boost=BOOST_LISTING,
-                in_nav=True, tlp=everything, hide=("toc",), actors=list(corpus.actors.values()))
+                in_nav=True, tlp=everything, hide=("toc",), groups=same_actor,
+                count=len(corpus.actors))
+    group_of = {entry.id: group for group in same_actor for entry in group}
     for entry in corpus.actors.values():
         shown = [a.briefing for a in entry.appearances]
         site.render("site/actor.md.j2", actor_path(entry.id), title=entry.name,
                     boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(shown), entry=entry,
                     kind=entry.latest.kind, affiliations=distinct(
                         a.actor.affiliation for a in entry.appearances),
-                    countries=distinct(a.actor.country for a in entry.appearances))
+                    countries=distinct(a.actor.country for a in entry.appearances),
+                    same=[e for e in group_of[entry.id] if e is not entry])
 
     groups: list[tuple[str, str, dict[str, Group], Callable[[str], str]]] = [
         ("regions", "Regions", corpus.regions, region_path),
@@ -338,14 +387,25 @@ def _render_briefing(site: _Site, b: Briefing) -> None:
     related = [r for r in (corpus.named_by(b, i) for i in dict.fromkeys(b.related)) if r]
     supersedes = corpus.named_by(b, b.supersedes)
     numbered = list(enumerate(b.risks_by_score, start=1))
+    regions = [corpus.regions[s] for s in dict.fromkeys(region_slug(r) for r in b.regions)
+               if s in corpus.regions]
+    newer = site.superseded_by(b)
+    # What a briefing page shows of other briefings: those it names, what supersedes them, and
+    # the versions it supersedes, back to the first (its judgment history).
+    shown = [b, supersedes, newer, *related]
+    older = corpus.get(b.supersedes) if b.supersedes else None
+    while older is not None and older not in shown and len(shown) < 1000:
+        shown.append(older)
+        older = corpus.get(older.supersedes) if older.supersedes else None
+    key = "\0".join([*(site.source_key(x) for x in shown),
+                     *(site.source_key(site.superseded_by(x)) for x in shown if x),
+                     *(f"{g.slug}={g.name}" for g in regions), repr(site.options)])
     site.render(
         "site/briefing.md.j2", briefing_path(b.id), title=b.title, boost=BOOST_BRIEFING,
         in_nav=False, tlp=b.tlp, description=plain_text(b.summary, 300), search=SEARCH_PAGE,
-        b=b, related=related, supersedes=supersedes, newer=site.superseded_by(b),
+        b=b, related=related, supersedes=supersedes, newer=newer,
         newer_restricted=b.id in corpus.superseded_by,
-        numbered=numbered, pdf=site.options.pdf,
-        regions=[corpus.regions[s] for s in dict.fromkeys(region_slug(r) for r in b.regions)
-                 if s in corpus.regions],
+        numbered=numbered, pdf=site.options.pdf, regions=regions, key=key,
     )
 
 
@@ -356,13 +416,15 @@ def _by_month(briefings: list[Briefing]) -> list[tuple[date, list[Briefing]]]:
     return [(date(y, m, 1), items) for (y, m), items in months.items()]
 
 
-def current_briefings(corpus: Corpus, window_days: int) -> list[Briefing]:
-    """The briefings whose risks are current: not superseded, and dated within `window_days` of
-    the newest briefing (a register of a quiet desk does not empty itself over a holiday)."""
+def current_briefings(corpus: Corpus, window_days: int | None = None) -> list[Briefing]:
+    """The briefings whose risks are current: each the latest of its supersede chain (no
+    briefing on this site supersedes it). With `window_days`, also dated within that many days
+    of the newest briefing (a window counted from the newest briefing, not from today, so a
+    quiet desk's register does not empty itself). The rest are the register's earlier risks."""
     if not corpus.briefings:
         return []
-    newest = corpus.briefings[0].date
-    since = newest - timedelta(days=window_days)
+    since = (corpus.briefings[0].date - timedelta(days=window_days)
+             if window_days is not None else date.min)
     return [b for b in corpus.briefings
             if b.id not in corpus.superseded_by and b.date >= since]
 
@@ -375,9 +437,10 @@ class RegisterEntry:
 
 
 def risk_register(briefings: list[Briefing]) -> list[RegisterEntry]:
-    """Risks ordered by likelihood x impact (highest first), then newest briefing first."""
+    """Risks in the order of every risk list (Risk.order_key: score, impact, likelihood,
+    trend), then newest briefing first."""
     rows = [(r, b) for b in briefings for r in b.risks]
-    rows.sort(key=lambda rb: (-rb[0].score, -rb[0].likelihood_info.rank,
-                              -rb[1].date.toordinal(), rb[0].title.lower()))
+    rows.sort(key=lambda rb: (*rb[0].order_key[:4], -rb[1].date.toordinal(),
+                              rb[0].title.lower()))
     return [RegisterEntry(n, r, b) for n, (r, b) in enumerate(rows, start=1)]
 
