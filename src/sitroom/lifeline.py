@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 # The process a forkserver must not outlive, for the forkserver (which takes no arguments).
 BUILD_PID = "SITROOM_BUILD_PID"
@@ -39,9 +40,23 @@ def tie_to_parent(build: int | None = None) -> None:
 
 
 def tie_forkserver() -> None:
-    """For the forkserver, which is started by the build and told its pid in the environment."""
+    """For the forkserver, which is started by the build and told its pid in the environment.
+
+    A worker the server was forking when the build ended fails to read its start-up data from
+    the gone build and would print that failure into the build's output: with the build gone
+    there is no one to tell, so it ends quietly."""
     text = os.environ.get(BUILD_PID, "")
-    tie_to_parent(int(text) if text.isdigit() else None)
+    build = int(text) if text.isdigit() else None
+    tie_to_parent(build)
+    if build is None:
+        return
+    default = sys.excepthook
+
+    def quiet_when_orphaned(kind: Any, value: Any, trace: Any) -> None:
+        if _alive(build):
+            default(kind, value, trace)
+
+    sys.excepthook = quiet_when_orphaned
 
 
 def _kernel_ties(sig: int) -> bool:

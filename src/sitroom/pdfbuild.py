@@ -443,9 +443,14 @@ def _run_pool(
     try:
         _collect(pool, pending, finished, advance)
     except BaseException:
-        # Ctrl-C (or a failure here): the PDFs not started yet are dropped rather than
-        # rendered first; only the ones in progress are waited for.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Ctrl-C, SIGTERM (which the CLI turns into the same) or a failure here: the build is
+        # ending, so the PDFs not started are dropped and the workers stopped now, not waited
+        # for (the interrupt may have come while they were being started, and a pool in that
+        # state would wait forever). The executor keeps no public list of its processes.
+        processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 
