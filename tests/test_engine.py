@@ -208,15 +208,19 @@ def test_a_docs_page_edit_rebuilds_cleanly(tmp_path: Path) -> None:
 
 
 def test_zensical_gets_a_configuration_with_everything_resolved(tmp_path: Path) -> None:
-    from sitroom.engine import Workspace, load_mkdocs, zensical_config
+    from sitroom.engine import Workspace, flatten_theme, load_mkdocs, zensical_config
 
     config, _ = load_mkdocs(SITE_CONFIG)
     workspace = Workspace(tmp_path / "ws")
-    data = zensical_config(config, workspace)
-    assert "plugins" not in data  # Zensical ignores them: the engine does their work
-    assert data["docs_dir"] == str(workspace.docs) and data["site_dir"] == str(workspace.site)
-    assert Path(data["theme"]["custom_dir"]).is_absolute()
-    assert (Path(data["theme"]["custom_dir"]) / "main.html").is_file()
+    data = zensical_config(config, workspace, "<div>bar</div>")
+    # Zensical ignores third-party plugins (the engine does their work); its own search is off.
+    assert data["plugins"] == {"search": {"enabled": False}}
+    # Relative to the configuration file: Zensical 0.0.73 panics on absolute ones.
+    assert data["docs_dir"] == "docs" and data["site_dir"] == "site"
+    assert data["theme"]["custom_dir"] == str(workspace.theme)
+    flatten_theme(config, workspace.theme)
+    assert (workspace.theme / "main.html").is_file()
+    assert data["extra"]["sitroom_tlp_bar"] == "<div>bar</div>"
     assert data["theme"]["name"] == "material" and data["theme"]["font"] is False
     assert data["nav"] == config.nav
     assert data["extra_css"] == [str(c) for c in config.extra_css]

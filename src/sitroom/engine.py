@@ -106,6 +106,11 @@ class Workspace:
         return self.root / "site"
 
     @property
+    def theme(self) -> Path:
+        """The theme overrides in one folder, for Zensical."""
+        return self.root / "theme"
+
+    @property
     def state_file(self) -> Path:
         return self.root / "state.json"
 
@@ -250,36 +255,63 @@ def run_mkdocs(config: MkDocsConfig, plugin: SitroomPlugin, workspace: Workspace
 # --- Zensical -----------------------------------------------------------------------------------
 
 
-def zensical_config(config: MkDocsConfig, workspace: Workspace) -> dict[str, Any]:
-    """mkdocs.yml as Zensical needs it: the staging tree as docs, every path absolute, the theme
-    overrides and stylesheets the plugin would add written out, and no plugins (Zensical
-    ignores them; the engine does their work)."""
+def zensical_config(config: MkDocsConfig, workspace: Workspace,
+                    page_marking: str = "") -> dict[str, Any]:
+    """mkdocs.yml as Zensical needs it: the staging tree as docs, the theme overrides and
+    stylesheets the plugin would add written out, and no third-party plugins (Zensical ignores
+    them; the engine does their work). `page_marking`: the 404 page's marking bar, which the plugin
+    hands MkDocs as a template global and Zensical reads from `extra`."""
     theme = config.theme
     data: dict[str, Any] = {
         "site_name": config.site_name,
         "site_url": config.site_url,
         "site_description": config.site_description,
         "copyright": config.copyright,
-        "docs_dir": str(workspace.docs),
-        "site_dir": str(workspace.site),
+        # Relative to the configuration file: Zensical 0.0.73 panics ("invariant:
+        # Id(Format(Path(RootDir)))") on absolute docs_dir/site_dir.
+        "docs_dir": os.path.relpath(workspace.docs, workspace.root),
+        "site_dir": os.path.relpath(workspace.site, workspace.root),
         "use_directory_urls": config.use_directory_urls,
         "theme": {
             key: value for key, value in {
                 "name": theme.name,
-                "custom_dir": theme.custom_dir,
+                # Material's look, which the theme overrides (header, search) are written for;
+                # Zensical's default "modern" one leaves the search panel unstyled.
+                "variant": "classic",
+                "custom_dir": str(workspace.theme) if theme_chain(config) else None,
                 "language": theme.get("language"),
                 "font": theme.get("font"),
                 "palette": theme.get("palette"),
                 "features": theme.get("features"),
             }.items() if value is not None
         },
-        "extra": dict(config.extra),
+        "extra": {**config.extra, **({"sitroom_tlp_bar": page_marking} if page_marking else {})},
         "extra_css": [str(c) for c in config.extra_css],
         "extra_javascript": [str(getattr(j, "path", j)) for j in config.extra_javascript],
         "markdown_extensions": _markdown_extensions(config),
         "nav": config.nav,
+        # Zensical's own search index (search.json) is on by default; Pagefind is the site's.
+        "plugins": {"search": {"enabled": False}},
     }
     return {k: v for k, v in data.items() if v is not None}
+
+
+def theme_chain(config: MkDocsConfig) -> list[Path]:
+    """The folders overriding the theme's templates, the first one winning: mkdocs.yml's
+    custom_dir and the ones the plugin put behind it."""
+    from mkdocs.theme import Theme
+
+    own = {Path(d).resolve() for d in Theme(name=config.theme.name).dirs}
+    return [Path(d) for d in config.theme.dirs if Path(d).resolve() not in own]
+
+
+def flatten_theme(config: MkDocsConfig, target: Path) -> None:
+    """Zensical takes one custom_dir: the chain copied into one folder, the first folder's
+    files winning."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for folder in reversed(theme_chain(config)):
+        shutil.copytree(folder, target, dirs_exist_ok=True)
 
 
 def _markdown_extensions(config: MkDocsConfig) -> list[Any]:
@@ -306,9 +338,10 @@ def run_zensical(config: MkDocsConfig, plugin: SitroomPlugin, workspace: Workspa
     finally:
         plugin.prepared = None
     shutil.rmtree(workspace.site, ignore_errors=True)
+    flatten_theme(config, workspace.theme)
     config_file = workspace.root / "zensical.yml"
-    config_file.write_text(yaml.safe_dump(zensical_config(config, workspace), sort_keys=False,
-                                          allow_unicode=True))
+    resolved = zensical_config(config, workspace, str(plugin.page_marking(config)))
+    config_file.write_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
     command = [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(config_file)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=workspace.root,
                           check=False)

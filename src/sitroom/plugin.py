@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 
 from jinja2 import Environment
+from markupsafe import Markup
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -171,15 +172,18 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         return html
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
-        # The theme's 404.html shows no briefing, so its page marking is CLEAR, drawn as on
-        # every generated page.
+        env.globals["sitroom_tlp_bar"] = self.page_marking(config)
+        return env
+
+    def page_marking(self, config: MkDocsConfig) -> Markup:
+        """The theme's 404.html shows no briefing, so its page marking is CLEAR, drawn as on
+        every generated page."""
         settings = self.settings
         if settings is None:  # `sitroom build` prepared the pages: read the options again
             root = Path(config.config_file_path).parent if config.config_file_path \
                 else Path.cwd()
             settings = resolve(self.config, root)
-        env.globals["sitroom_tlp_bar"] = tlp_bar(settings.template_chain, TLP.CLEAR, "This page:")
-        return env
+        return tlp_bar(settings.template_chain, TLP.CLEAR, "This page:")
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.prepared is not None:
