@@ -243,7 +243,7 @@ def test_screenshots(visit: Visit, tmp_path: Path) -> None:
             assert colours is not None and len(colours) > 50  # a page, not a blank
             # The scheme asked for: a light page is mostly light, a dark one mostly dark.
             grey = image.convert("L").resize((64, 64))
-            light = sum(grey.getdata()) / (64 * 64) > 128
+            light = sum(grey.get_flattened_data()) / (64 * 64) > 128
             assert light == (SCREENSHOTS[name][2] == "light"), name
     if os.environ.get("SITROOM_SCREENSHOTS"):
         for name, shot in shots.items():
