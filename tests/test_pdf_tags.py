@@ -4,7 +4,6 @@ matrix's text alternative by cell, and right-to-left ligatures extracted in read
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,7 +101,6 @@ def test_the_matrix_alternative_lists_risks_by_cell(tagged: bytes, corpus: Corpu
         assert str(n) in alt
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 @pytest.mark.parametrize("variant", [None, "pdf/ua-1"])
 def test_right_to_left_ligatures_extract_in_reading_order(variant: str | None, corpus: Corpus,
                                                            tagged: bytes, tmp_path: Path) -> None:
