@@ -32,6 +32,18 @@ def test_language_comes_from_the_letters(text: str, lang: str) -> None:
     assert render.native_lang(text) == lang
 
 
+@pytest.mark.parametrize(("text", "country", "lang"), [
+    ("България", "BG", "bg"), ("Србија", "RS", "sr"), ("Кыргызстан", "KG", "ky"),
+    ("日本国", "JP", "ja"), ("नेपाल", "NP", "ne"), ("中华人民共和国", "CN", "zh"),
+    # Letters of one language outrank the country: Persian letters stay Persian anywhere.
+    ("جمهوری اسلامی ایران", "IQ", "fa"), ("Україна", "RU", "uk"), ("Iran", "IR", ""),
+])
+def test_the_country_decides_where_the_letters_cannot(text: str, country: str,
+                                                      lang: str) -> None:
+    assert vocab.script_language(text, country) == lang
+    assert render.native_lang(text, country) == lang
+
+
 def test_formatting_reads_alike_everywhere() -> None:
     assert vocab.LIKELIHOOD_BY_WORD["very likely"].range == "80–95 %"
     assert render.format_number(2500) == "2,500"

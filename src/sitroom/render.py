@@ -80,10 +80,12 @@ def citation_numbers(ids: list[str], numbers: dict[str, int]) -> list[int]:
     return sorted({numbers[i] for i in ids if i in numbers})
 
 
-def native_lang(value: Actor | str | None) -> str:
-    """The BCP 47 tag of a native name (an actor's or any text), from its letters alone."""
-    text = value if isinstance(value, str) or value is None else value.native_name
-    return vocab.script_language(text or "")
+def native_lang(value: Actor | str | None, country: str | None = None) -> str:
+    """The BCP 47 tag of a native name (an actor's or any text): from its letters, then from the
+    actor's country where the letters are shared by several languages."""
+    if isinstance(value, str) or value is None:
+        return vocab.script_language(value or "", country)
+    return vocab.script_language(value.native_name or "", country or value.country)
 
 
 # --- the risk matrix ---------------------------------------------------------------------------

@@ -241,9 +241,23 @@ def scripts(text: str) -> list[str]:
     return list(found)
 
 
-def script_language(text: str) -> str:
+# Where a script's letters do not tell its languages apart (Bulgarian and Russian share every
+# letter; 日本国 is Han alone), the country the name belongs to does.
+_COUNTRY_LANG: dict[str, dict[str, str]] = {
+    "ARABIC": {"IR": "fa", "AF": "fa", "PK": "ur"},
+    "CYRILLIC": {"RU": "ru", "BY": "be", "UA": "uk", "BG": "bg", "RS": "sr", "MK": "mk",
+                 "KZ": "kk", "KG": "ky", "MN": "mn", "TJ": "tg", "ME": "sr", "BA": "sr"},
+    "CJK": {"JP": "ja", "KR": "ko"},
+    "DEVANAGARI": {"NP": "ne"},
+}
+
+
+def script_language(text: str, country: str | None = None) -> str:
     """A BCP 47 tag for a name from its letters, or "" when it is Latin, mixed with Latin, or in
-    a script we cannot name a language for. `جمهوری اسلامی ایران` -> fa, `حزب الله` -> ar."""
+    a script we cannot name a language for. `جمهوری اسلامی ایران` -> fa, `حزب الله` -> ar.
+
+    Letters that belong to one language decide first; then `country` (ISO 3166 alpha-2) where
+    the letters are shared (`България`, BG -> bg); then the script's most common language."""
     found = scripts(text)
     if not found or "LATIN" in found:
         return ""
@@ -256,7 +270,8 @@ def script_language(text: str) -> str:
     for name, only, lang in _LETTERS_LANG:
         if name == script and letters & only:
             return lang
-    return _SCRIPT_LANG.get(script, "")
+    by_country = _COUNTRY_LANG.get(script, {}).get((country or "").upper())
+    return by_country or _SCRIPT_LANG.get(script, "")
 
 
 def text_direction(text: str) -> str:
