@@ -101,8 +101,8 @@ class Corpus:
 
 def name_key(name: str) -> str:
     """What makes two actor names the same to a reader: letter case, compatibility forms and
-    spacing aside."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    spacing and invisible format characters aside (as the look-alike check sees them)."""
+    return " ".join(_name_key(name).casefold().split())
 
 
 def actor_names(actor: Actor) -> list[tuple[str, str]]:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import vocab
-from .load import SUFFIXES, display_path, load_bytes
+from .load import discover, display_path, is_briefing_name, load_bytes
 from .matching import Matched, match_judgments, match_risks
 from .models import Briefing, Source
 from .problems import Problem
+from .yamlsource import MAX_BYTES
 
 # --- the comparison, as data ------------------------------------------------------------------
 
@@ -224,13 +225,20 @@ class Report:
 
 
 def _is_briefing(name: str) -> bool:
-    return name.endswith(SUFFIXES)
+    return is_briefing_name(Path(name))  # `.YAML` too, as check and build read them
+
+
+def _read_bounded(path: Path) -> bytes:
+    # One byte past the limit is enough for the loader to refuse the file as too large.
+    with path.open("rb") as file:
+        return file.read(MAX_BYTES + 1)
 
 
 def _read_folder(folder: Path) -> dict[str, Side]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and _is_briefing(p.name))
+    # The files check and build would read: links out of the folder are never followed.
+    files, _ = discover([folder])
     return {p.relative_to(folder).as_posix(): Side(p.relative_to(folder).as_posix(),
-                                                     p.read_bytes()) for p in files}
+                                                     _read_bounded(p)) for p in files}
 
 
 def _load(side: Side | None, shown_as: str, problems: list[Problem]) -> Briefing | None:
@@ -300,7 +308,7 @@ def diff_paths(old: Path, new: Path, max_tlp: vocab.TLP = vocab.TLP.CLEAR) -> Re
                             lambda p: display_path(new / p), max_tlp)
     # Two files named are two versions of one briefing: the same default id, whatever the
     # file names, and a change rather than a rename.
-    sides = [Side(new.name, p.read_bytes()) for p in (old, new)]
+    sides = [Side(new.name, _read_bounded(p)) for p in (old, new)]
     report = _compare_all([(sides[0], sides[1])], lambda _: display_path(old),
                           lambda _: display_path(new), max_tlp)
     for d in report.diffs:
@@ -357,12 +365,10 @@ def diff_git(base: str, paths: list[Path], max_tlp: vocab.TLP = vocab.TLP.CLEAR,
         if status[0] in "MRDT" and _is_briefing(before):
             old[before] = Side(before, _git(["show", f"{base}:{before}"], top))
         if status[0] in "AMRCT" and _is_briefing(after):
-            new[after] = Side(after, (top / after).read_bytes())
-        if status[0] == "C" and _is_briefing(before):
-            pass  # a copy leaves its original in place: only the copy is new
+            new[after] = Side(after, _read_bounded(top / after))
     for name in untracked.decode("utf-8", "surrogateescape").split("\0"):
         if name and _is_briefing(name):
-            new[name] = Side(name, (top / name).read_bytes())
+            new[name] = Side(name, _read_bounded(top / name))
     return _compare_all(_pair(old, new, renamed), lambda p: f"{base}:{p}", str, max_tlp)
 
 

@@ -301,6 +301,8 @@ def theme_chain(config: MkDocsConfig) -> list[Path]:
     custom_dir and the ones the plugin put behind it."""
     from mkdocs.theme import Theme
 
+    if not config.theme.name:  # a theme made of custom_dir alone: all of it is the site's
+        return [Path(d) for d in config.theme.dirs]
     own = {Path(d).resolve() for d in Theme(name=config.theme.name).dirs}
     return [Path(d) for d in config.theme.dirs if Path(d).resolve() not in own]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .driver import BuildReport, Reporter, SiteBuildError, load, make_pdfs, render_site
-from .engine import Workspace, mkdocs_logging
+from .engine import Workspace, mkdocs_logging, theme_chain
 from .problems import Problem
 from .settings import CommandLine, SettingsError
 
@@ -69,8 +69,7 @@ class Preview:
         briefings can fix before the preview starts (a wrong option, no mkdocs.yml)."""
         config, plugin, settings = load(self.config_file, self.options, strict=self.strict)
         self.watched = [p for p in (settings.briefings, settings.templates,
-                                    Path(config.docs_dir), *(Path(d) for d in
-                                    config.theme.dirs if "site-packages" not in d))
+                                    Path(config.docs_dir), *theme_chain(config))
                         if p.exists()]
         if config.config_file_path:
             self.watched.append(Path(config.config_file_path))
@@ -83,7 +82,7 @@ class Preview:
                 self.report(found)
 
         try:
-            render_site(config, plugin, settings, self.workspace, result, collect)
+            rendered = render_site(config, plugin, settings, self.workspace, result, collect)
             corpus = result.corpus
             shown = {b.id for b in corpus.briefings} if corpus and settings.pdf else set()
             for old in (self.workspace.site / "pdf").glob("*.pdf"):
@@ -91,6 +90,8 @@ class Preview:
                     old.unlink()
             if corpus and shown:
                 result.pdfs = make_pdfs(corpus, self.workspace.site / "pdf", settings)
+            # Kept, so the next edit rebuilds only the pages that show it (as `sitroom build`).
+            self.workspace.save_state(rendered.state)
         except SiteBuildError as exc:
             lines = [p.gnu() for p in problems if p.is_error] or \
                 [line for line in str(exc).splitlines() if line] or \
