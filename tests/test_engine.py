@@ -167,6 +167,44 @@ def test_a_removed_or_remarked_briefing_disappears_from_an_incremental_build(tmp
     assert snapshot(site) == snapshot(clean)
 
 
+def test_every_kind_of_edit_leaves_the_site_a_clean_build_makes(tmp_path: Path) -> None:
+    # Every page, listings included, is reused while its key is the same: a key that missed
+    # something a page shows would leave that page stale. After each edit the incremental
+    # site must be the one a clean build of the same briefings makes.
+    briefings = corpus(tmp_path / "briefings")
+    config = engine_config(tmp_path, briefings)
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(config, site, cache)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = briefings / f"{name}.yaml"
+        text = path.read_text()
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1))
+
+    edits = [
+        # an actor's country that has no page of its own
+        lambda: edit("alpha-brief", "  kind: state\n", "  kind: state\n  country: TD\n"),
+        # another briefing gives it one: the actor's page (not showing that briefing) links it
+        lambda: edit("charlie-brief", "- SD\n", "- SD\n- TD\n"),
+        # the shared actor renamed in the newest briefing: its name on every page that lists it
+        lambda: edit("charlie-brief", "name: Shared Actor", "name: Shared Actor, renamed"),
+        # a newer briefing supersedes an older one: both pages, and every listing's flag
+        lambda: edit("charlie-brief", "id: charlie-brief", "id: charlie-brief\nsupersedes: "
+                     "bravo-brief"),
+        # a date that reorders the listings
+        lambda: edit("alpha-brief", "date: '2024-08-01'", "date: '2024-08-09'"),
+        # a region's name, shown on the briefing pages that link the region
+        lambda: edit("bravo-brief", "- Bravo Region", "- Bravo Region North"),
+    ]
+    for number, change in enumerate(edits):
+        change()
+        assert build(config, site, cache).mode == "dirty", number
+        clean = tmp_path / f"clean-{number}"
+        assert build(config, clean, tmp_path / f"cache-{number}").mode == "clean"
+        assert snapshot(site) == snapshot(clean), number
+
+
 def test_a_template_edit_rebuilds_every_page(tmp_path: Path) -> None:
     briefings = corpus(tmp_path / "briefings")
     templates = tmp_path / "templates"

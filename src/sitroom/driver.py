@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
 import secrets
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ from .engine import (
     theme_chain,
     workspace_for,
 )
+from .load import LoadCache
 from .pages import (
     SiteInfo,
     StagedPages,
@@ -86,10 +89,11 @@ class BuildReport:
 Reporter = Callable[[list[Problem]], None]
 
 
-def checked_corpus(settings: Settings, report: Reporter | None) -> tuple[Corpus, Corpus]:
+def checked_corpus(settings: Settings, report: Reporter | None,
+                   cache: LoadCache | None = None) -> tuple[Corpus, Corpus]:
     """(every checked briefing, the ones this site shows). Raises SiteBuildError on a problem;
     warnings go to `report` (or the log)."""
-    checked = gather([settings.briefings])
+    checked = gather([settings.briefings], cache)
     if not checked.ok:
         count = len(checked.errors)
         summary = f"{count} problem{'s' if count != 1 else ''} in the briefings; nothing was built"
@@ -116,10 +120,30 @@ def _pdf_digest(settings: Settings, corpus: Corpus) -> str:
     return digest.hexdigest()
 
 
-def _copy_site(source: Path, fresh: Path) -> None:
-    # A copy, not links: the engine rewrites its own output in place on the next build, and a
-    # published file must never change under a reader.
-    shutil.copytree(source, fresh, dirs_exist_ok=True, copy_function=shutil.copyfile)
+def _copy_site(source: Path, fresh: Path, published: Path | None = None) -> None:
+    """Copy the engine's output into the new site. A copy, not links to it: the engine rewrites
+    its own output in place on the next build, and a published file must never change under
+    a reader. A file the `published` site holds with the same bytes is linked to that instead
+    (nothing ever writes into a published site): after one edit, almost every file."""
+    def copy(src: str, dst: str) -> str:
+        if published is not None:
+            old = published / Path(src).relative_to(source)
+            try:
+                if _same_bytes(Path(src), old):
+                    os.link(old, dst)
+                    return dst
+            except OSError:
+                pass  # not there, or no links on this file system: copy
+        return shutil.copyfile(src, dst)
+
+    shutil.copytree(source, fresh, dirs_exist_ok=True, copy_function=copy)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Raises OSError when either cannot be read."""
+    if not stat.S_ISREG(b.lstat().st_mode) or a.stat().st_size != b.stat().st_size:
+        return False
+    return a.read_bytes() == b.read_bytes()
 
 
 def index_search(site_dir: Path) -> bool:
@@ -195,7 +219,9 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
     index) into `workspace.site`, rebuilding as little as is exact. `published` is the build
     id of the site now at the target: when it is the workspace's last and nothing changed,
     nothing is built. Raises SiteBuildError."""
-    everything, corpus = checked_corpus(settings, report)
+    # Loading depends on the code and libraries only, not on the site's options.
+    loaded = LoadCache(workspace.root / "loaded", fingerprint(None, [], {"cache": "loaded"}))
+    everything, corpus = checked_corpus(settings, report, loaded)
     result.corpus = corpus
     result.left_out = left_out(everything, corpus, settings)
     if not everything.briefings:
@@ -214,7 +240,7 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
     known = before.extra.get("pages", {}) if before and before.fingerprint == stamp else {}
     cache = StagedPages(workspace.docs, known)
     try:
-        generated = generate(corpus, settings, site, cache)
+        generated = generate(corpus, settings, site, cache, workspace.root / "compiled")
     except SiteError as exc:
         raise SiteBuildError(str(exc), target) from None
     result.notices = generated.notices
@@ -279,7 +305,7 @@ def _build_and_publish(config: MkDocsConfig, plugin: SitroomPlugin, settings: Se
         return result
     fresh = publish.new_folder(target)
     try:
-        _copy_site(workspace.site, fresh)
+        _copy_site(workspace.site, fresh, real if real.is_dir() else None)
         if settings.pdf and corpus.briefings:
             result.pdfs = make_pdfs(corpus, fresh / "pdf", settings)
         publish.swap_in(fresh, target, rendered.state.build_id)

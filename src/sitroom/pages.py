@@ -45,6 +45,7 @@ class Output:
     content: bytes
     in_nav: bool = False
     page: bool = False  # a generated Markdown page (only its heading lines are Markdown)
+    staged: bool = False  # read back from the staging tree this build: known to be the same
 
 
 @dataclass
@@ -75,14 +76,14 @@ def site_options(settings: Settings, site: SiteInfo) -> SiteOptions:
 
 
 def generate(corpus: Corpus, settings: Settings, site: SiteInfo,
-             cache: PageCache | None = None) -> Generated:
+             cache: PageCache | None = None, compiled: Path | None = None) -> Generated:
     """The generated files of the site for `corpus` (already selected). Raises SiteError when a
-    template fails."""
+    template fails. `cache` and `compiled`: see `render_pages`."""
     result = Generated()
     for page in render_pages(corpus, settings.template_chain, site_options(settings, site),
-                             cache):
+                             cache, compiled):
         result.outputs.append(Output(page.path, page.markdown.encode("utf-8"), page.in_nav,
-                                     page=True))
+                                     page=True, staged=page.reused))
     if not site.url:
         result.notices.append(NO_SITE_URL)
         return result
@@ -177,7 +178,7 @@ def sync_tree(root: Path, generated: Iterable[Output], copied: Mapping[str, Path
     for out in generated:
         wanted.add(out.path)
         target = root / out.path
-        if not _same(target, out.content):
+        if not (out.staged or _same(target, out.content)):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(out.content)
             changes.written.append(out.path)

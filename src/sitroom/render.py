@@ -147,7 +147,9 @@ def _wrap_numbers(numbers: list[int]) -> list[str] | None:
             lines.append(token)
         else:
             return None
-    return lines if len(lines) <= most else None
+        if len(lines) > most:  # no need to lay out the rest of a full cell
+            return None
+    return lines
 
 
 @dataclass
@@ -173,10 +175,14 @@ class MatrixLayout:
 def matrix_layout(numbered: list[tuple[int, Risk]]) -> MatrixLayout:
     """Where each risk number of the shared matrix goes: every number that fits its cell, in
     rows, and a count (`12 risks`) in a cell whose numbers do not all fit."""
+    # One pass over the risks: the register's matrix holds thousands of them.
+    by_cell: dict[tuple[str, str], list[int]] = {}
+    for n, r in numbered:
+        by_cell.setdefault((r.likelihood, r.impact), []).append(n)
     cells = []
     for row, lk in enumerate(reversed(vocab.LIKELIHOODS)):
         for col, impact in enumerate(vocab.IMPACTS):
-            numbers = [n for n, r in numbered if r.likelihood == lk.word and r.impact == impact]
+            numbers = by_cell.get((lk.word, impact), [])
             cell = MatrixCell(lk, impact, row, col, sorted(numbers))
             if numbers:
                 lines = _wrap_numbers(cell.numbers)

@@ -16,12 +16,15 @@ through `related`, `supersedes` or an actor's appearances.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import posixpath
 import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
@@ -115,10 +118,17 @@ class Page:
     markdown: str
     in_nav: bool  # section index pages may be in the nav; item pages are reached via listings
     tlp: TLP  # the highest marking of anything shown on the page
+    reused: bool = False  # read back from the page cache, unchanged since it was written
 
 
 class SiteError(Exception):
     """A template failed; the message names the template and line."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relpath(url: str, start: str) -> str:
+    # Listings link thousands of briefings from the same few folders.
+    return posixpath.relpath(url, start)
 
 
 class Links:
@@ -132,7 +142,7 @@ class Links:
     def _to(self, target: str) -> str:
         is_page = target.endswith(".md")
         url = page_url(target, self.directory_urls) if is_page else target
-        rel = posixpath.relpath(url or ".", self._dir)
+        rel = _relpath(url or ".", self._dir)
         if is_page and self.directory_urls:
             return "./" if rel == "." else rel + "/"
         return rel
@@ -210,16 +220,22 @@ class _Site:
     cache: PageCache | None = None
 
     def render(self, template: str, path: str, *, title: str, boost: float, in_nav: bool,
-               tlp: TLP, description: str | None = None, hide: tuple[str, ...] = (),
-               search: str = SEARCH_MARKED, key: str | None = None, **context: Any) -> None:
+               tlp: TLP, description: str | Callable[[], str] | None = None,
+               hide: tuple[str, ...] = (), search: str = SEARCH_MARKED, key: str | None = None,
+               **context: Any) -> None:
         """Render one page. With a `key` (all the page is made from, the templates aside), an
         earlier rendering with the same key is reused: the key must name everything of the
-        corpus the page's template shows (see `_render_briefing`)."""
+        corpus the page's template shows (see `shows`). A `description` that costs something
+        to make may be given as a function: it is called only when the page is rendered."""
+        if key is not None:
+            key = hashlib.sha256(f"{key}\0{self.options!r}".encode()).hexdigest()
         if key is not None and self.cache is not None:
             cached = self.cache.get(path, key)
             if cached is not None:
-                self.pages.append(Page(path, cached, in_nav, tlp))
+                self.pages.append(Page(path, cached, in_nav, tlp, reused=True))
                 return
+        if callable(description):
+            description = description()
         links = Links(path, self.options.directory_urls)
         try:
             body = self.env.get_template(template).render(
@@ -248,6 +264,14 @@ class _Site:
 
     def superseded_by(self, briefing: Briefing) -> Briefing | None:
         return self.corpus.named_by(briefing, self.corpus.superseded_by.get(briefing.id))
+
+    def shows(self, briefings: Iterable[Briefing], *more: str) -> str:
+        """The key of a listing page that shows `briefings` (and, for each, what supersedes
+        it) and the values `more`. Templates are given the whole corpus, but a page template
+        must show only what its key names: an item page its own briefings, a section page
+        (whose key names every briefing) anything."""
+        return "\0".join([*(f"{self.source_key(b)}>{self.source_key(self.superseded_by(b))}"
+                             for b in briefings), *more])
 
 
 def _front_matter(title: str, boost: float, description: str | None,
@@ -298,10 +322,16 @@ def single_line(value: Any) -> Markup:
     return Markup(text)
 
 
-def make_site_env(templates: TemplateChain) -> jinja2.Environment:
+def make_site_env(templates: TemplateChain, compiled: Path | None = None) -> jinja2.Environment:
+    """`compiled`: a folder to keep compiled templates in between builds (compiling them took
+    a tenth of a rebuild); each is checked against its template's source before use."""
     env = make_env(templates)
-    env.finalize = single_line
+    env.finalize = single_line  # compiled into the templates: the folder is the site's alone
     env.filters.update(label=label, first_paragraph=first_paragraph)
+    if compiled is not None:
+        folder = compiled / f"jinja-{jinja2.__version__}"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
     return env
 
 
@@ -312,24 +342,28 @@ def tlp_bar(templates: TemplateChain, level: TLP, scope: str = "") -> Markup:
 
 
 def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions | None = None,
-                 cache: PageCache | None = None) -> list[Page]:
+                 cache: PageCache | None = None, compiled: Path | None = None) -> list[Page]:
     """Every page of the site, in a stable order. Raises SiteError when a template fails.
 
-    `cache`: briefing pages rendered before from the same inputs are taken from it (the caller
-    keeps it only while the templates and options are the same)."""
+    `cache`: pages rendered before from the same inputs are taken from it (the caller keeps
+    it only while the templates and options are the same). `compiled`: see `make_site_env`."""
     options = options or SiteOptions()
-    site = _Site(corpus, options, make_site_env(templates), cache=cache)
+    site = _Site(corpus, options, make_site_env(templates, compiled), cache=cache)
     briefings = corpus.briefings
     everything = _max_tlp(briefings)
+    # Section pages list every briefing, so any change to one re-renders them; an item page
+    # (actor, region, country, tag) only when one of its own briefings changed.
+    every_key = site.shows(briefings)
 
     latest = briefings[: options.latest]
     site.render("site/home.md.j2", HOME, title="Latest briefings", boost=BOOST_LISTING,
-                in_nav=True, tlp=_max_tlp(latest), hide=("toc",), latest=latest)
+                in_nav=True, tlp=_max_tlp(latest), hide=("toc",), latest=latest,
+                key=site.shows(latest, f"of {len(briefings)}"))
     site.render("site/archive.md.j2", SECTIONS["archive"], title="Archive", boost=BOOST_LISTING,
-                in_nav=True, tlp=everything, months=_by_month(briefings))
+                in_nav=True, tlp=everything, months=_by_month(briefings), key=every_key)
     site.render("site/briefings.md.j2", SECTIONS["briefings"], title="All briefings",
                 boost=BOOST_LISTING, in_nav=True, tlp=everything, hide=("toc",),
-                briefings=briefings)
+                briefings=briefings, key=every_key)
 
     current = current_briefings(corpus, options.risk_window_days)
     register = risk_register(current)
@@ -340,7 +374,7 @@ def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions 
                 boost=BOOST_LISTING, in_nav=True, tlp=everything,
                 hide=("navigation",), register=register, earlier=earlier,
                 numbered=[(row.number, row.risk) for row in register],
-                window=options.risk_window_days)
+                window=options.risk_window_days, key=every_key)
 
     for b in briefings:
         _render_briefing(site, b)
@@ -350,16 +384,21 @@ def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions 
     same_actor = actor_groups(corpus.actors.values())
     site.render("site/actors.md.j2", SECTIONS["actors"], title="Actors", boost=BOOST_LISTING,
                 in_nav=True, tlp=everything, hide=("toc",), groups=same_actor,
-                count=len(corpus.actors))
+                count=len(corpus.actors), key=every_key)
     group_of = {entry.id: group for group in same_actor for entry in group}
+    # An actor page links the countries that have a page of their own.
+    country_pages = " ".join(corpus.countries)
     for entry in corpus.actors.values():
         shown = [a.briefing for a in entry.appearances]
+        same = [e for e in group_of[entry.id] if e is not entry]
         site.render("site/actor.md.j2", actor_path(entry.id), title=entry.name,
                     boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(shown), entry=entry,
                     kind=entry.latest.kind, affiliations=distinct(
                         a.actor.affiliation for a in entry.appearances),
                     countries=distinct(a.actor.country for a in entry.appearances),
-                    same=[e for e in group_of[entry.id] if e is not entry])
+                    same=same, key=site.shows(
+                        [*shown, *(a.briefing for e in same for a in e.appearances)],
+                        entry.id, *(e.id for e in same), country_pages))
 
     groups: list[tuple[str, str, dict[str, Group], Callable[[str], str]]] = [
         ("regions", "Regions", corpus.regions, region_path),
@@ -369,12 +408,14 @@ def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions 
     for section, heading, by_slug, path_of in groups:
         site.render("site/groups.md.j2", SECTIONS[section], title=heading,
                     boost=BOOST_LISTING, in_nav=True, tlp=everything, hide=("toc",),
-                    section=section, heading=heading, groups=list(by_slug.values()))
+                    section=section, heading=heading, groups=list(by_slug.values()),
+                    key=every_key)
         for group in by_slug.values():
             site.render("site/group.md.j2", path_of(group.slug),
                         title=_group_title(section, group), boost=BOOST_LISTING, in_nav=False,
                         tlp=_max_tlp(group.briefings), hide=("toc",), section=section,
-                        group=group)
+                        group=group, key=site.shows(group.briefings, section, group.slug,
+                                                    group.name))
     return site.pages
 
 
@@ -401,10 +442,11 @@ def _render_briefing(site: _Site, b: Briefing) -> None:
         older = corpus.get(older.supersedes) if older.supersedes else None
     key = "\0".join([*(site.source_key(x) for x in shown),
                      *(site.source_key(site.superseded_by(x)) for x in shown if x),
-                     *(f"{g.slug}={g.name}" for g in regions), repr(site.options)])
+                     *(f"{g.slug}={g.name}" for g in regions)])
     site.render(
         "site/briefing.md.j2", briefing_path(b.id), title=b.title, boost=BOOST_BRIEFING,
-        in_nav=False, tlp=b.tlp, description=plain_text(b.summary, 300), search=SEARCH_PAGE,
+        in_nav=False, tlp=b.tlp, description=lambda: plain_text(b.summary, 300),
+        search=SEARCH_PAGE,
         b=b, related=related, supersedes=supersedes, newer=newer,
         newer_restricted=b.id in corpus.superseded_by,
         numbered=numbered, pdf=site.options.pdf, regions=regions, key=key,

@@ -104,7 +104,9 @@ class TLP(IntEnum):
 
     @property
     def word(self) -> str:
-        return self.name.replace("_", "+")
+        # `_name_`, not `name`: enum's `name` property costs a descriptor call, and listings
+        # print a marking for every row.
+        return self._name_.replace("_", "+")
 
     @property
     def label(self) -> str:
@@ -117,7 +119,7 @@ class TLP(IntEnum):
 
     @property
     def css_class(self) -> str:
-        return "tlp-" + self.name.lower().replace("_", "-")
+        return "tlp-" + self._name_.lower().replace("_", "-")
 
     @classmethod
     def parse(cls, text: str) -> TLP:
