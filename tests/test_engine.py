@@ -9,11 +9,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from conftest import REPO, SITE_CONFIG, briefing_data, write_briefings
 from sitroom.driver import BuildReport, build_site
-from sitroom.settings import CommandLine
+from sitroom.settings import CommandLine, SettingsError
 
 
 def engine_config(folder: Path, briefings: Path, templates: Path = REPO / "templates",
@@ -203,6 +204,16 @@ def test_every_kind_of_edit_leaves_the_site_a_clean_build_makes(tmp_path: Path) 
         clean = tmp_path / f"clean-{number}"
         assert build(config, clean, tmp_path / f"cache-{number}").mode == "clean"
         assert snapshot(site) == snapshot(clean), number
+
+
+def test_the_command_line_replaces_a_wrong_value_of_mkdocs_yml(tmp_path: Path) -> None:
+    # The options are resolved once, command line first; the plugin's hooks use that result
+    # and never refuse mkdocs.yml's own value again.
+    config = engine_config(tmp_path, corpus(tmp_path / "briefings"), max_tlp="PURPLE")
+    report = build(config, tmp_path / "site", tmp_path / "cache", max_tlp="CLEAR")
+    assert report.mode == "clean" and (tmp_path / "site" / "index.html").is_file()
+    with pytest.raises(SettingsError, match="max_tlp.*PURPLE"):
+        build(config, tmp_path / "site", tmp_path / "cache")
 
 
 def test_a_template_edit_rebuilds_every_page(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ from .pages import (
     sync_tree,
 )
 from .problems import Problem
+from .search import BUNDLE, Indexing, SearchError, start_index
 from .settings import CommandLine, Settings, SettingsError, resolve
 from .site import SiteError
 from .theme import PDF_EXTRA, apply_site_defaults
@@ -120,11 +121,13 @@ def _pdf_digest(settings: Settings, corpus: Corpus) -> str:
     return digest.hexdigest()
 
 
-def _copy_site(source: Path, fresh: Path, published: Path | None = None) -> None:
-    """Copy the engine's output into the new site. A copy, not links to it: the engine rewrites
-    its own output in place on the next build, and a published file must never change under
-    a reader. A file the `published` site holds with the same bytes is linked to that instead
-    (nothing ever writes into a published site): after one edit, almost every file."""
+def _copy_site(source: Path, fresh: Path, published: Path | None = None,
+               but: str | None = None) -> None:
+    """Copy the engine's output into the new site, all `but` one top-level folder. A copy, not
+    links to it: the engine rewrites its own output in place on the next build, and a
+    published file must never change under a reader. A file the `published` site holds with
+    the same bytes is linked to that instead (nothing ever writes into a published site):
+    after one edit, almost every file."""
     def copy(src: str, dst: str) -> str:
         if published is not None:
             old = published / Path(src).relative_to(source)
@@ -136,7 +139,10 @@ def _copy_site(source: Path, fresh: Path, published: Path | None = None) -> None
                 pass  # not there, or no links on this file system: copy
         return shutil.copyfile(src, dst)
 
-    shutil.copytree(source, fresh, dirs_exist_ok=True, copy_function=copy)
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        return [but] if but in names and Path(folder) == source else []
+
+    shutil.copytree(source, fresh, dirs_exist_ok=True, copy_function=copy, ignore=ignore)
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -146,17 +152,26 @@ def _same_bytes(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
-def index_search(site_dir: Path) -> bool:
-    """Index the built site with Pagefind when this installation has the search module."""
-    if importlib.util.find_spec("sitroom.search") is None:
-        return False
-    from .search import SearchError, index_site  # type: ignore[import-not-found,unused-ignore]
+def index_search(site_dir: Path) -> None:
+    """Index the built site with Pagefind. Raises SiteBuildError."""
+    finish_search(start_search(site_dir))
 
+
+def start_search(site_dir: Path) -> Indexing:
+    """Start indexing the built site (see `search.start_index`)."""
     try:
-        index_site(site_dir)
+        return start_index(site_dir)
     except SearchError as exc:
         raise SiteBuildError(f"search: {exc}") from None
-    return True
+
+
+def finish_search(indexing: Indexing | None) -> None:
+    if indexing is None:
+        return
+    try:
+        indexing.wait()
+    except SearchError as exc:
+        raise SiteBuildError(f"search: {exc}") from None
 
 
 def build_site(config_file: Path | None = None, *, site_dir: Path | None = None,
@@ -200,6 +215,7 @@ def load(config_file: Path | None, options: CommandLine, *, strict: bool = False
         raise SiteBuildError(str(exc)) from None
     root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
     settings = resolve(plugin.config, root, options)
+    plugin.settings = settings  # its hooks use these, not mkdocs.yml's alone
     apply_site_defaults(config, settings.template_chain)
     return config, plugin, settings
 
@@ -210,6 +226,9 @@ class Rendered:
 
     state: State
     unchanged: bool  # nothing to build: the site published as `state.build_id` is current
+    # Pagefind, still indexing `workspace.site`: the caller waits for it (`finish_search`), or
+    # stops it when it fails meanwhile.
+    search: Indexing | None = None
 
 
 def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
@@ -284,10 +303,11 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
                        removed=changes.removed)
     except EngineError as exc:
         raise SiteBuildError(str(exc), target) from None
-    if clean or changes or not (workspace.site / "pagefind").is_dir():
-        index_search(workspace.site)
+    search = None
+    if clean or changes or not (workspace.site / BUNDLE).is_dir():
+        search = start_search(workspace.site)
     state.build_id = secrets.token_hex(8)
-    return Rendered(state, unchanged=False)
+    return Rendered(state, unchanged=False, search=search)
 
 
 def _build_and_publish(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
@@ -303,11 +323,29 @@ def _build_and_publish(config: MkDocsConfig, plugin: SitroomPlugin, settings: Se
     if rendered.unchanged:
         result.pdfs = sorted((real / "pdf").glob("*.pdf")) if settings.pdf else []
         return result
+    try:
+        _publish(rendered, workspace, settings, corpus, target, result)
+    finally:
+        if rendered.search is not None:
+            rendered.search.stop()  # when anything failed meanwhile; else a no-op
+    workspace.save_state(rendered.state)
+    return result
+
+
+def _publish(rendered: Rendered, workspace: Workspace, settings: Settings, corpus: Corpus,
+             target: Path, result: BuildReport) -> None:
+    real = publish.real_target(target)
+    published = real if real.is_dir() else None
     fresh = publish.new_folder(target)
     try:
-        _copy_site(workspace.site, fresh, real if real.is_dir() else None)
+        # While Pagefind indexes, the rest of the site is copied and the PDFs made.
+        _copy_site(workspace.site, fresh, published, but=BUNDLE if rendered.search else None)
         if settings.pdf and corpus.briefings:
             result.pdfs = make_pdfs(corpus, fresh / "pdf", settings)
+        if rendered.search is not None:
+            finish_search(rendered.search)
+            _copy_site(workspace.site / BUNDLE, fresh / BUNDLE,
+                       published / BUNDLE if published else None)
         publish.swap_in(fresh, target, rendered.state.build_id)
     except BaseException as exc:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -315,8 +353,6 @@ def _build_and_publish(config: MkDocsConfig, plugin: SitroomPlugin, settings: Se
             raise SiteBuildError(f"{target}: cannot put the new site in place: "
                                  f"{exc.strerror or exc}", target) from None
         raise
-    workspace.save_state(rendered.state)
-    return result
 
 
 def make_pdfs(corpus: Corpus, out_dir: Path, settings: Settings) -> list[Path]:

@@ -14,6 +14,7 @@ everything resolved instead (`zensical_config`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -59,7 +60,9 @@ def _tree_stamp(folder: Path) -> Iterator[str]:
         yield f"{path}\0{info.st_size}\0{info.st_mtime_ns}"
 
 
+@functools.cache
 def _distributions() -> list[str]:
+    # Once per process: the libraries that matter are the ones this process has imported.
     return sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
 
 

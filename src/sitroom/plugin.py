@@ -75,10 +75,15 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
 
         root = Path(config.config_file_path).parent if config.config_file_path \
             else Path.cwd()
-        try:
-            settings = resolve(self.config, root)
-        except SettingsError as exc:
-            raise PluginError(str(exc)) from None
+        if self.prepared is not None and self.settings is not None:
+            # `sitroom build` resolved them with its command line: mkdocs.yml alone may hold a
+            # value the command line replaced.
+            settings = self.settings
+        else:
+            try:
+                settings = resolve(self.config, root)
+            except SettingsError as exc:
+                raise PluginError(str(exc)) from None
         # A team's templates/ is optional and overrides the package's defaults file by file;
         # `sitroom build` (pages `prepared` on disk) needs the theme and stylesheet as much.
         apply_site_defaults(config, settings.template_chain)
@@ -179,7 +184,7 @@ class SitroomPlugin(BasePlugin[SitroomConfig]):
         """The theme's 404.html shows no briefing, so its page marking is CLEAR, drawn as on
         every generated page."""
         settings = self.settings
-        if settings is None:  # `sitroom build` prepared the pages: read the options again
+        if settings is None:  # neither on_config nor `sitroom build` has set them yet
             root = Path(config.config_file_path).parent if config.config_file_path \
                 else Path.cwd()
             settings = resolve(self.config, root)

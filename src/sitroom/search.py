@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 BUNDLE = "pagefind"  # the index folder inside the site, as the theme's search.js expects it
 # Boilerplate repeated on every briefing (TLP bar, PDF button, risk-matrix axes, grading note):
@@ -59,28 +61,72 @@ def index_site(site_dir: Path) -> IndexReport:
     """Index the built site at `site_dir` into `site_dir/pagefind/` (replacing any older index).
 
     Raises SearchError when Pagefind is missing or fails."""
+    return start_index(site_dir).wait()
+
+
+def start_index(site_dir: Path) -> Indexing:
+    """Start indexing the built site at `site_dir` (as `index_site`) and return at once: a
+    build goes on with the work that does not need the index (copying the site, PDFs) while
+    Pagefind, most of a one-edit rebuild, runs. No HTML file of `site_dir` may change until
+    `wait` returns (other files, such as PDFs, are not read).
+
+    Raises SearchError when Pagefind is missing or cannot start."""
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchError(f"{site_dir}: no such folder to index")
-    bundle = site_dir / BUNDLE
-    shutil.rmtree(bundle, ignore_errors=True)  # never serve an index of an earlier site
+    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)  # never serve an earlier site's index
     command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", BUNDLE,
                "--exclude-selectors", EXCLUDE_SELECTORS, "--silent"]
+    # Its messages go to a file, not a pipe: a pipe nobody reads until the end could fill up
+    # and stall it.
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - Indexing closes it
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    except OSError as exc:
+        output.close()
         raise SearchError(f"Pagefind did not run: {exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip() or f"exit status {done.returncode}"
-        raise SearchError(f"Pagefind failed on {site_dir}: {detail}")
-    for name in UNUSED:
-        (bundle / name).unlink(missing_ok=True)
-    entry = bundle / "pagefind-entry.json"
-    if not entry.is_file():
-        raise SearchError(f"Pagefind wrote no index in {bundle}")
-    return IndexReport(pages=_page_count(entry), files=len(list(_files(bundle))),
-                       bytes=sum(p.stat().st_size for p in _files(bundle)))
+    return Indexing(site_dir, process, output)
+
+
+class Indexing:
+    """A Pagefind run in progress (see `start_index`): `wait` for it, or `stop` it."""
+
+    def __init__(self, site_dir: Path, process: subprocess.Popen[bytes],
+                 output: IO[bytes]) -> None:
+        self.site_dir = site_dir
+        self.process = process
+        self.output = output
+
+    def wait(self) -> IndexReport:
+        """The index, once written. Raises SearchError when Pagefind failed."""
+        try:
+            code = self.process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise SearchError(f"Pagefind did not finish within {TIMEOUT} s") from None
+        finally:
+            self.output.seek(0)
+            said = self.output.read().decode("utf-8", "replace").strip()
+            self.output.close()
+        if code != 0:
+            raise SearchError(f"Pagefind failed on {self.site_dir}: "
+                              f"{said or f'exit status {code}'}")
+        bundle = self.site_dir / BUNDLE
+        for name in UNUSED:
+            (bundle / name).unlink(missing_ok=True)
+        entry = bundle / "pagefind-entry.json"
+        if not entry.is_file():
+            raise SearchError(f"Pagefind wrote no index in {bundle}")
+        return IndexReport(pages=_page_count(entry), files=len(list(_files(bundle))),
+                           bytes=sum(p.stat().st_size for p in _files(bundle)))
+
+    def stop(self) -> None:
+        """End the run if it is still going (the build failed meanwhile: what it wrote is left
+        incomplete); once it has finished, nothing."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.output.close()
 
 
 def _files(folder: Path) -> list[Path]:

@@ -316,7 +316,8 @@ def single_line(value: Any) -> Markup:
     Markdown re-reading briefing text, which is both a safety property and most of the build
     time. `&#10;` keeps a newline's meaning inside <pre> and in attributes."""
     text = str(value if isinstance(value, Markup) else escape(value))
-    text = text.replace("\r\n", "&#10;").replace("\n", "&#10;").replace("\r", "&#10;")
+    if "\n" in text or "\r" in text:  # most values are one line: skip three copies of each
+        text = text.replace("\r\n", "&#10;").replace("\n", "&#10;").replace("\r", "&#10;")
     if text.startswith("#"):
         text = "&#35;" + text[1:]
     return Markup(text)
