@@ -42,3 +42,25 @@ def test_regions_without_latin_letters_keep_their_own_pages() -> None:
     assert region_slug("中东") != region_slug("Ближний Восток")
     assert region_slug("中东").startswith("region-")
     assert region_slug("Middle East") == "middle-east"
+
+
+def test_an_actor_page_naming_an_amber_entry_is_marked_amber(tmp_path: Path) -> None:
+    # One actor under two ids (a name in common): each page names the other. A page whose own
+    # briefings are CLEAR but that names an entry known only from an AMBER one is AMBER.
+    folder = write_briefings(tmp_path / "b", [
+        briefing_data("open-one", actors=[{"id": "iran-gov", "name": "Iran", "kind": "state",
+                                           "role": "Acts."}]),
+        briefing_data("secret-one", tlp="AMBER", actors=[
+            {"id": "iran", "name": "Iran", "aliases": ["Amberword"], "kind": "state",
+             "role": "Acts."}]),
+    ])
+    chain = TemplateChain.for_project(ROOT / "templates")
+    site = gather([folder]).corpus.select(TLP.AMBER)
+    pages = {p.path: p for p in render_pages(site, chain)}
+    page = pages["actors/iran-gov/index.md"]
+    assert "(iran)" in page.markdown  # names the AMBER entry
+    assert page.tlp is TLP.AMBER
+    assert 'class="tlp tlp-amber"' in page.markdown
+    clear = {p.path: p for p in render_pages(gather([folder]).corpus.select(), chain)}
+    assert clear["actors/iran-gov/index.md"].tlp is TLP.CLEAR
+    assert "(iran)" not in clear["actors/iran-gov/index.md"].markdown

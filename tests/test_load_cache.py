@@ -102,3 +102,24 @@ def test_the_same_bytes_under_another_name_are_loaded_for_that_name(
     assert loads == ["b/bravo-brief.yaml"]
     assert renamed == outcome(folder, None) != first
     assert all(p.startswith("b/bravo-brief.yaml:") for p in renamed[1])
+
+
+def test_a_message_about_any_field_still_finds_its_line(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cached files keep only the positions the checks across files need; a later message
+    # about another field (a PDF that failed at a risk's title) reads the file again for it.
+    monkeypatch.chdir(tmp_path)
+    folder = write_briefings(Path("b"), [briefing_data("alpha-brief")])
+    cache = LoadCache(tmp_path / "loaded", "code 1")
+    gather([folder], cache)
+    [loaded] = gather([folder], cache).loaded
+    where = ("risks", 0, "title")
+    line = next(n for n, text in enumerate((folder / "alpha-brief.yaml").read_text()
+                                           .splitlines(), start=1) if "title: Test risk" in text)
+    assert loaded.at(where, "x").line != line  # not kept
+    problem = load.with_positions(loaded).at(where, "cannot be printed")
+    assert (problem.path, problem.line, problem.column) == ("b/alpha-brief.yaml", line, 10)
+    # Edited since: the positions it has, never another file's.
+    (folder / "alpha-brief.yaml").write_text("# new first line\n" +
+                                             (folder / "alpha-brief.yaml").read_text())
+    assert load.with_positions(loaded) is loaded

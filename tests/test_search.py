@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import briefing_data, write_briefings
+from sitroom import search
 from sitroom.search import SearchError, index_site
 
 AIN = "2024-08-06-ain-al-asad-rocket-attack"
@@ -112,6 +113,25 @@ def test_index_site_replaces_an_older_index(tmp_path: Path) -> None:
 def test_index_site_says_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(SearchError, match="no such folder"):
         index_site(tmp_path / "missing")
+
+
+def test_a_run_that_does_not_finish_is_stopped_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for n in range(200):  # enough that Pagefind cannot finish before the limit
+        (site / f"p{n}.html").write_text(f"<html lang='en'><body><main>Page {n} words</main>"
+                                         "</body></html>")
+    (site / ".pagefind-0123456789ab").mkdir()  # what a killed run left
+    monkeypatch.setattr(search, "TIMEOUT", 0.001)
+    with pytest.raises(SearchError) as raised:
+        index_site(site)
+    assert str(raised.value) == "Pagefind did not finish within 0.001 s"
+    assert sorted(p.name for p in site.iterdir() if not p.name.endswith(".html")) == []
+    monkeypatch.setattr(search, "TIMEOUT", 60)
+    assert index_site(site).pages == 200
+    assert sorted(p.name for p in site.iterdir() if not p.name.endswith(".html")) == [
+        "pagefind"]
 
 
 def test_a_removed_briefing_leaves_the_index(tmp_path: Path) -> None:

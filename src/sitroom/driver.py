@@ -22,7 +22,7 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +53,7 @@ from .pages import (
     sync_tree,
 )
 from .problems import Problem
-from .search import BUNDLE, Indexing, SearchError, start_index
+from .search import BUNDLE, PARTIAL, Indexing, SearchError, start_index
 from .settings import CommandLine, Settings, SettingsError, resolve
 from .site import SiteError
 from .theme import PDF_EXTRA, apply_site_defaults
@@ -122,8 +122,8 @@ def _pdf_digest(settings: Settings, corpus: Corpus) -> str:
 
 
 def _copy_site(source: Path, fresh: Path, published: Path | None = None,
-               but: str | None = None) -> None:
-    """Copy the engine's output into the new site, all `but` one top-level folder. A copy, not
+               but: Collection[str] = ()) -> None:
+    """Copy the engine's output into the new site, `but` these top-level entries. A copy, not
     links to it: the engine rewrites its own output in place on the next build, and a
     published file must never change under a reader. A file the `published` site holds with
     the same bytes is linked to that instead (nothing ever writes into a published site):
@@ -140,7 +140,9 @@ def _copy_site(source: Path, fresh: Path, published: Path | None = None,
         return shutil.copyfile(src, dst)
 
     def ignore(folder: str, names: list[str]) -> list[str]:
-        return [but] if but in names and Path(folder) == source else []
+        if Path(folder) != source:
+            return []
+        return [n for n in names if n in but or n.startswith(PARTIAL)]
 
     shutil.copytree(source, fresh, dirs_exist_ok=True, copy_function=copy, ignore=ignore)
 
@@ -238,8 +240,10 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
     index) into `workspace.site`, rebuilding as little as is exact. `published` is the build
     id of the site now at the target: when it is the workspace's last and nothing changed,
     nothing is built. Raises SiteBuildError."""
-    # Loading depends on the code and libraries only, not on the site's options.
-    loaded = LoadCache(workspace.root / "loaded", fingerprint(None, [], {"cache": "loaded"}))
+    # Loading depends on the code and libraries only, not on the site's options. A workspace
+    # thrown away after the build (--no-cache) would only pay for writing it.
+    loaded = None if workspace.temporary else \
+        LoadCache(workspace.root / "loaded", fingerprint(None, [], {"cache": "loaded"}))
     everything, corpus = checked_corpus(settings, report, loaded)
     result.corpus = corpus
     result.left_out = left_out(everything, corpus, settings)
@@ -339,7 +343,7 @@ def _publish(rendered: Rendered, workspace: Workspace, settings: Settings, corpu
     fresh = publish.new_folder(target)
     try:
         # While Pagefind indexes, the rest of the site is copied and the PDFs made.
-        _copy_site(workspace.site, fresh, published, but=BUNDLE if rendered.search else None)
+        _copy_site(workspace.site, fresh, published, but=(BUNDLE,) if rendered.search else ())
         if settings.pdf and corpus.briefings:
             result.pdfs = make_pdfs(corpus, fresh / "pdf", settings)
         if rendered.search is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import hashlib
@@ -154,6 +155,19 @@ def read_file(path: Path) -> bytes | Loaded:
             return file.read(MAX_BYTES + 1)  # a file that grows meanwhile is caught by parse
     except OSError as exc:
         return alone(f"cannot read the file: {exc.strerror or exc}")
+
+
+def with_positions(loaded: Loaded) -> Loaded:
+    """`loaded` with the positions of every value of its file, for a message about a field the
+    checks across files do not keep (`CROSS_FILE_KEYS`): the file is read again, as such
+    messages are rare. If it changed since, `loaded` as it is."""
+    try:
+        raw = Path(loaded.path).read_bytes()
+    except OSError:
+        return loaded
+    if hashlib.sha256(raw).hexdigest() != loaded.digest:
+        return loaded
+    return dataclasses.replace(loaded, source_map=parse(raw, loaded.path).source_map)
 
 
 def load_file(path: Path) -> Loaded:
@@ -324,18 +338,22 @@ class LoadCache:
         return item if isinstance(item, Loaded) else None
 
     def put(self, key: str, loaded: Loaded) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         part = self.folder / f".{key}.{os.getpid()}"
-        part.write_bytes(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(part, self.folder / f"{key}.pickle")  # whole or not at all
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            part.write_bytes(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(part, self.folder / f"{key}.pickle")  # whole or not at all
+        except OSError:  # a cache that cannot be written costs time, never the build
+            part.unlink(missing_ok=True)
 
     def keep_only(self, keys: set[str]) -> None:
         """Forget files no longer loaded (edited, renamed or removed)."""
-        if not self.folder.is_dir():
-            return
-        for entry in self.folder.iterdir():
-            if entry.name.removesuffix(".pickle") not in keys:
-                entry.unlink(missing_ok=True)
+        try:
+            for entry in self.folder.iterdir():
+                if entry.name.removesuffix(".pickle") not in keys:
+                    entry.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def load_paths(

@@ -44,7 +44,7 @@ from . import __version__
 from .corpus import Corpus
 from .history import History, judgment_history
 from .lifeline import BUILD_PID, tie_to_parent
-from .load import Loaded
+from .load import Loaded, with_positions
 from .models import Briefing
 from .printopts import ASSET_DIRS, PrintOptions
 from .problems import format_loc
@@ -327,7 +327,7 @@ def _where(briefing: Briefing, loaded: Loaded | None, outcome: _Outcome) -> str:
     """`path:line:column: id: message` when the cause is a field, else `path: id: message`."""
     message = outcome.error or "failed"
     if loaded is not None and outcome.loc:
-        problem = loaded.at(outcome.loc, message)
+        problem = with_positions(loaded).at(outcome.loc, message)
         return f"{problem.path}:{problem.line}:{problem.column}: {briefing.id}: {problem.message}"
     if outcome.loc:
         message = f"{format_loc(outcome.loc)}: {message}"

@@ -15,6 +15,8 @@ Imports neither MkDocs nor WeasyPrint: any build driver can call it.
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 BUNDLE = "pagefind"  # the index folder inside the site, as the theme's search.js expects it
+PARTIAL = f".{BUNDLE}-"  # how the folder of an index being written starts (see start_index)
 # Boilerplate repeated on every briefing (TLP bar, PDF button, risk-matrix axes, grading note):
 # indexed, it would match every briefing alike. The templates mark it for any search engine.
 # Heading permalinks ("¶") are not words.
@@ -61,7 +64,11 @@ def index_site(site_dir: Path) -> IndexReport:
     """Index the built site at `site_dir` into `site_dir/pagefind/` (replacing any older index).
 
     Raises SearchError when Pagefind is missing or fails."""
-    return start_index(site_dir).wait()
+    indexing = start_index(site_dir)
+    try:
+        return indexing.wait()
+    finally:
+        indexing.stop()  # interrupted: Pagefind must not outlive the build
 
 
 def start_index(site_dir: Path) -> Indexing:
@@ -74,28 +81,35 @@ def start_index(site_dir: Path) -> Indexing:
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchError(f"{site_dir}: no such folder to index")
-    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)  # never serve an earlier site's index
-    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", BUNDLE,
+    # Never serve an earlier site's index, nor keep what killed runs left.
+    for old in [site_dir / BUNDLE, *site_dir.glob(f"{PARTIAL}*")]:
+        shutil.rmtree(old, ignore_errors=True)
+    # Into a folder of this run's own (hidden: no page of the site can have such a name),
+    # renamed when complete: a Pagefind that outlived a killed build never writes into a later
+    # build's index.
+    output = f"{PARTIAL}{secrets.token_hex(6)}"
+    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", output,
                "--exclude-selectors", EXCLUDE_SELECTORS, "--silent"]
     # Its messages go to a file, not a pipe: a pipe nobody reads until the end could fill up
     # and stall it.
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - Indexing closes it
+    said = tempfile.TemporaryFile()  # noqa: SIM115 - Indexing closes it
     try:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT)
     except OSError as exc:
-        output.close()
+        said.close()
         raise SearchError(f"Pagefind did not run: {exc}") from None
-    return Indexing(site_dir, process, output)
+    return Indexing(site_dir, process, said, output)
 
 
 class Indexing:
     """A Pagefind run in progress (see `start_index`): `wait` for it, or `stop` it."""
 
-    def __init__(self, site_dir: Path, process: subprocess.Popen[bytes],
-                 output: IO[bytes]) -> None:
+    def __init__(self, site_dir: Path, process: subprocess.Popen[bytes], said: IO[bytes],
+                 output: str) -> None:
         self.site_dir = site_dir
         self.process = process
-        self.output = output
+        self.said = said  # what Pagefind printed
+        self.output = output  # its folder in `site_dir` until it has finished
 
     def wait(self) -> IndexReport:
         """The index, once written. Raises SearchError when Pagefind failed."""
@@ -104,14 +118,18 @@ class Indexing:
         except subprocess.TimeoutExpired:
             self.stop()
             raise SearchError(f"Pagefind did not finish within {TIMEOUT} s") from None
-        finally:
-            self.output.seek(0)
-            said = self.output.read().decode("utf-8", "replace").strip()
-            self.output.close()
+        self.said.seek(0)
+        said = self.said.read().decode("utf-8", "replace").strip()
+        self.said.close()
         if code != 0:
             raise SearchError(f"Pagefind failed on {self.site_dir}: "
                               f"{said or f'exit status {code}'}")
         bundle = self.site_dir / BUNDLE
+        try:
+            os.replace(self.site_dir / self.output, bundle)
+        except OSError as exc:
+            raise SearchError(f"Pagefind wrote no index in {self.site_dir / self.output}: "
+                              f"{exc.strerror or exc}") from None
         for name in UNUSED:
             (bundle / name).unlink(missing_ok=True)
         entry = bundle / "pagefind-entry.json"
@@ -126,7 +144,8 @@ class Indexing:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        self.output.close()
+        self.said.close()
+        shutil.rmtree(self.site_dir / self.output, ignore_errors=True)
 
 
 def _files(folder: Path) -> list[Path]:

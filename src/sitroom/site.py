@@ -358,8 +358,7 @@ def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions 
 
     latest = briefings[: options.latest]
     site.render("site/home.md.j2", HOME, title="Latest briefings", boost=BOOST_LISTING,
-                in_nav=True, tlp=_max_tlp(latest), hide=("toc",), latest=latest,
-                key=site.shows(latest, f"of {len(briefings)}"))
+                in_nav=True, tlp=_max_tlp(latest), hide=("toc",), latest=latest, key=every_key)
     site.render("site/archive.md.j2", SECTIONS["archive"], title="Archive", boost=BOOST_LISTING,
                 in_nav=True, tlp=everything, months=_by_month(briefings), key=every_key)
     site.render("site/briefings.md.j2", SECTIONS["briefings"], title="All briefings",
@@ -392,14 +391,15 @@ def render_pages(corpus: Corpus, templates: TemplateChain, options: SiteOptions 
     for entry in corpus.actors.values():
         shown = [a.briefing for a in entry.appearances]
         same = [e for e in group_of[entry.id] if e is not entry]
+        # The page names the other entries too: its marking covers where those names are from.
+        named = [*shown, *(a.briefing for e in same for a in e.appearances)]
         site.render("site/actor.md.j2", actor_path(entry.id), title=entry.name,
-                    boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(shown), entry=entry,
+                    boost=BOOST_LISTING, in_nav=False, tlp=_max_tlp(named), entry=entry,
                     kind=entry.latest.kind, affiliations=distinct(
                         a.actor.affiliation for a in entry.appearances),
                     countries=distinct(a.actor.country for a in entry.appearances),
-                    same=same, key=site.shows(
-                        [*shown, *(a.briefing for e in same for a in e.appearances)],
-                        entry.id, *(e.id for e in same), country_pages))
+                    same=same, key=site.shows(named, entry.id, *(e.id for e in same),
+                                              country_pages))
 
     groups: list[tuple[str, str, dict[str, Group], Callable[[str], str]]] = [
         ("regions", "Regions", corpus.regions, region_path),
