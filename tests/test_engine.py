@@ -212,7 +212,7 @@ def test_the_command_line_replaces_a_wrong_value_of_mkdocs_yml(tmp_path: Path) -
     config = engine_config(tmp_path, corpus(tmp_path / "briefings"), max_tlp="PURPLE")
     report = build(config, tmp_path / "site", tmp_path / "cache", max_tlp="CLEAR")
     assert report.mode == "clean" and (tmp_path / "site" / "index.html").is_file()
-    with pytest.raises(SettingsError, match="max_tlp.*PURPLE"):
+    with pytest.raises(SettingsError, match=r"max_tlp.*PURPLE"):
         build(config, tmp_path / "site", tmp_path / "cache")
 
 
