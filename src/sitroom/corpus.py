@@ -7,6 +7,7 @@ from a Corpus that has already been checked in full, so nothing is written from 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 import unicodedata
@@ -276,9 +277,10 @@ def changes_not_logged(corpus: Corpus) -> list[Problem]:
             for p in change_problems(corpus.files[b.id].path, b, old)]
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _name_key(name: str) -> str:
     """What a reader sees of a name: compatibility forms folded (NFKC), invisible format
-    characters gone."""
+    characters gone. Remembered: the same few hundred names recur in every briefing."""
     folded = unicodedata.normalize("NFKC", name)
     return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
