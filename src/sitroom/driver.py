@@ -22,7 +22,7 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +53,7 @@ from .pages import (
     sync_tree,
 )
 from .problems import Problem
-from .search import BUNDLE, PARTIAL, Indexing, SearchError, start_index
+from .search import BUNDLE, PARTIAL, SearchError, index_site
 from .settings import CommandLine, Settings, SettingsError, resolve
 from .site import SiteError
 from .theme import PDF_EXTRA, apply_site_defaults
@@ -121,13 +121,12 @@ def _pdf_digest(settings: Settings, corpus: Corpus) -> str:
     return digest.hexdigest()
 
 
-def _copy_site(source: Path, fresh: Path, published: Path | None = None,
-               but: Collection[str] = ()) -> None:
-    """Copy the engine's output into the new site, `but` these top-level entries. A copy, not
-    links to it: the engine rewrites its own output in place on the next build, and a
-    published file must never change under a reader. A file the `published` site holds with
-    the same bytes is linked to that instead (nothing ever writes into a published site):
-    after one edit, almost every file."""
+def _copy_site(source: Path, fresh: Path, published: Path | None = None) -> None:
+    """Copy the engine's output into the new site, but no search index a killed run left half
+    written. A copy, not links to it: the engine rewrites its own output in place on the next
+    build, and a published file must never change under a reader. A file the `published` site
+    holds with the same bytes is linked to that instead (nothing ever writes into a published
+    site): after one edit, almost every file."""
     def copy(src: str, dst: str) -> str:
         if published is not None:
             old = published / Path(src).relative_to(source)
@@ -142,7 +141,7 @@ def _copy_site(source: Path, fresh: Path, published: Path | None = None,
     def ignore(folder: str, names: list[str]) -> list[str]:
         if Path(folder) != source:
             return []
-        return [n for n in names if n in but or n.startswith(PARTIAL)]
+        return [n for n in names if n.startswith(PARTIAL)]
 
     shutil.copytree(source, fresh, dirs_exist_ok=True, copy_function=copy, ignore=ignore)
 
@@ -156,22 +155,8 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 def index_search(site_dir: Path) -> None:
     """Index the built site with Pagefind. Raises SiteBuildError."""
-    finish_search(start_search(site_dir))
-
-
-def start_search(site_dir: Path) -> Indexing:
-    """Start indexing the built site (see `search.start_index`)."""
     try:
-        return start_index(site_dir)
-    except SearchError as exc:
-        raise SiteBuildError(f"search: {exc}") from None
-
-
-def finish_search(indexing: Indexing | None) -> None:
-    if indexing is None:
-        return
-    try:
-        indexing.wait()
+        index_site(site_dir)
     except SearchError as exc:
         raise SiteBuildError(f"search: {exc}") from None
 
@@ -228,9 +213,6 @@ class Rendered:
 
     state: State
     unchanged: bool  # nothing to build: the site published as `state.build_id` is current
-    # Pagefind, still indexing `workspace.site`: the caller waits for it (`finish_search`), or
-    # stops it when it fails meanwhile.
-    search: Indexing | None = None
 
 
 def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
@@ -307,11 +289,10 @@ def render_site(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
                        removed=changes.removed)
     except EngineError as exc:
         raise SiteBuildError(str(exc), target) from None
-    search = None
     if clean or changes or not (workspace.site / BUNDLE).is_dir():
-        search = start_search(workspace.site)
+        index_search(workspace.site)
     state.build_id = secrets.token_hex(8)
-    return Rendered(state, unchanged=False, search=search)
+    return Rendered(state, unchanged=False)
 
 
 def _build_and_publish(config: MkDocsConfig, plugin: SitroomPlugin, settings: Settings,
@@ -327,11 +308,7 @@ def _build_and_publish(config: MkDocsConfig, plugin: SitroomPlugin, settings: Se
     if rendered.unchanged:
         result.pdfs = sorted((real / "pdf").glob("*.pdf")) if settings.pdf else []
         return result
-    try:
-        _publish(rendered, workspace, settings, corpus, target, result)
-    finally:
-        if rendered.search is not None:
-            rendered.search.stop()  # when anything failed meanwhile; else a no-op
+    _publish(rendered, workspace, settings, corpus, target, result)
     workspace.save_state(rendered.state)
     return result
 
@@ -342,14 +319,9 @@ def _publish(rendered: Rendered, workspace: Workspace, settings: Settings, corpu
     published = real if real.is_dir() else None
     fresh = publish.new_folder(target)
     try:
-        # While Pagefind indexes, the rest of the site is copied and the PDFs made.
-        _copy_site(workspace.site, fresh, published, but=(BUNDLE,) if rendered.search else ())
+        _copy_site(workspace.site, fresh, published)
         if settings.pdf and corpus.briefings:
             result.pdfs = make_pdfs(corpus, fresh / "pdf", settings)
-        if rendered.search is not None:
-            finish_search(rendered.search)
-            _copy_site(workspace.site / BUNDLE, fresh / BUNDLE,
-                       published / BUNDLE if published else None)
         publish.swap_in(fresh, target, rendered.state.build_id)
     except BaseException as exc:
         shutil.rmtree(fresh, ignore_errors=True)

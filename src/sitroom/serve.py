@@ -19,15 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .driver import (
-    BuildReport,
-    Reporter,
-    SiteBuildError,
-    finish_search,
-    load,
-    make_pdfs,
-    render_site,
-)
+from .driver import BuildReport, Reporter, SiteBuildError, load, make_pdfs, render_site
 from .engine import Workspace, mkdocs_logging, theme_chain
 from .problems import Problem
 from .settings import CommandLine, SettingsError
@@ -89,7 +81,6 @@ class Preview:
             if self.report is not None:
                 self.report(found)
 
-        rendered = None
         try:
             rendered = render_site(config, plugin, settings, self.workspace, result, collect)
             corpus = result.corpus
@@ -97,9 +88,8 @@ class Preview:
             for old in (self.workspace.site / "pdf").glob("*.pdf"):
                 if old.stem not in shown:  # the briefing is gone, or no longer shown
                     old.unlink()
-            if corpus and shown:  # while Pagefind indexes the pages
+            if corpus and shown:
                 result.pdfs = make_pdfs(corpus, self.workspace.site / "pdf", settings)
-            finish_search(rendered.search)
             # Kept, so the next edit rebuilds only the pages that show it (as `sitroom build`).
             self.workspace.save_state(rendered.state)
         except SiteBuildError as exc:
@@ -111,9 +101,6 @@ class Preview:
             self.failure = error_page(lines, summary)
             log.error(f"build failed: {summary}; the browser shows the problems")
             return result
-        finally:
-            if rendered is not None and rendered.search is not None:
-                rendered.search.stop()  # when the build failed meanwhile; else a no-op
         self.failure = None
         if result.left_out:
             log.info(result.left_out)
