@@ -67,11 +67,21 @@ def _cmdline(pid: int) -> str:
         return "(gone)"
 
 
+def _as_from_a_terminal() -> None:
+    # A process inherits ignored signals, and by the time these tests run something earlier in
+    # the session has left the test process ignoring SIGINT, SIGQUIT and SIGHUP: a build
+    # started from it would ignore Ctrl-C, and the Ctrl-C test would pass only while the build
+    # happened to finish within its time limit. A shell starts commands with the defaults.
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def start(args: list[str | Path], cwd: Path) -> subprocess.Popen[bytes]:
     # Output goes to a file: a pipe left open by a stray process is what hung readers before.
     log = (cwd / "output.log").open("wb")
     return subprocess.Popen([str(a) for a in args], cwd=cwd, env=ENV, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
 
 
 def end_and_assert_nothing_remains(proc: subprocess.Popen[bytes], how: int, cwd: Path,
