@@ -71,6 +71,8 @@ def test_one_edit_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) -> Non
     first = build(config, site, cache)
     assert first.mode == "clean"
     before = workspace_pages(cache)
+    unchanged_inode = (site / "briefings" / "charlie-brief" / "index.html").stat().st_ino
+    bravo_inode = (site / "briefings" / "bravo-brief" / "index.html").stat().st_ino
 
     source = briefings / "bravo-brief.yaml"
     source.write_text(source.read_text().replace("Title of bravo-brief", "Renamed bravo"))
@@ -95,6 +97,14 @@ def test_one_edit_rewrites_exactly_the_pages_that_show_it(tmp_path: Path) -> Non
     assert "Renamed bravo" in page
     assert "Renamed bravo" in (site / "actors" / "shared-actor" / "index.html").read_text()
     assert "Renamed bravo" in (site / "briefings" / "alpha-brief" / "index.html").read_text()
+
+    # The new site links what the published one already held unchanged, never the engine's
+    # own output (which the next build rewrites in place); what changed is a new file.
+    engine_out = {p.stat().st_ino for p in (cache / "sites").glob("*/site/**/*") if p.is_file()}
+    unchanged = site / "briefings" / "charlie-brief" / "index.html"
+    assert unchanged.stat().st_ino == unchanged_inode
+    assert (site / "briefings" / "bravo-brief" / "index.html").stat().st_ino != bravo_inode
+    assert not any(p.stat().st_ino in engine_out for p in site.rglob("*") if p.is_file())
 
     # Nothing changed: nothing is built, the published site is left alone.
     inode = (site / "index.html").stat().st_ino

@@ -80,6 +80,9 @@ def test_cache_renders_only_what_changed(tmp_path: Path) -> None:
     again = build(src, out, cache)
     assert again.rendered == [] and len(again.cached) == 3
     assert {p.name: p.read_bytes() for p in again} == before
+    # Linked from the cache, not written again (cache entries are only ever replaced whole).
+    entries = {p.stat().st_ino for p in cache.rglob("*.pdf")}
+    assert all(p.stat().st_ino in entries for p in again)
 
     # An edit to one briefing re-renders that one alone.
     data["charlie"]["summary"] = "The bottom line for Charlie has changed."

@@ -19,13 +19,11 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 BUNDLE = "pagefind"  # the index folder inside the site, as the theme's search.js expects it
-PARTIAL = f".{BUNDLE}-"  # how the folder of an index being written starts (see start_index)
+PARTIAL = f".{BUNDLE}-"  # how the folder of an index being written starts (see index_site)
 # Boilerplate repeated on every briefing (TLP bar, PDF button, risk-matrix axes, grading note):
 # indexed, it would match every briefing alike. The templates mark it for any search engine.
 # Heading permalinks ("¶") are not words.
@@ -64,20 +62,6 @@ def index_site(site_dir: Path) -> IndexReport:
     """Index the built site at `site_dir` into `site_dir/pagefind/` (replacing any older index).
 
     Raises SearchError when Pagefind is missing or fails."""
-    indexing = start_index(site_dir)
-    try:
-        return indexing.wait()
-    finally:
-        indexing.stop()  # interrupted: Pagefind must not outlive the build
-
-
-def start_index(site_dir: Path) -> Indexing:
-    """Start indexing the built site at `site_dir` (as `index_site`) and return at once, so a
-    caller may do other work meanwhile (`sitroom build` does not: beside the copy and the PDFs
-    it saved under half a second on two cores). No HTML file of `site_dir` may change until
-    `wait` returns (other files, such as PDFs, are not read).
-
-    Raises SearchError when Pagefind is missing or cannot start."""
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchError(f"{site_dir}: no such folder to index")
@@ -87,65 +71,31 @@ def start_index(site_dir: Path) -> Indexing:
     # Into a folder of this run's own (hidden: no page of the site can have such a name),
     # renamed when complete: a Pagefind that outlived a killed build never writes into a later
     # build's index.
-    output = f"{PARTIAL}{secrets.token_hex(6)}"
-    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir", output,
-               "--exclude-selectors", EXCLUDE_SELECTORS, "--silent"]
-    # Its messages go to a file, not a pipe: a pipe nobody reads until the end could fill up
-    # and stall it.
-    said = tempfile.TemporaryFile()  # noqa: SIM115 - Indexing closes it
+    output = site_dir / f"{PARTIAL}{secrets.token_hex(6)}"
+    command = [str(pagefind_executable()), "--site", str(site_dir), "--output-subdir",
+               output.name, "--exclude-selectors", EXCLUDE_SELECTORS, "--silent"]
     try:
-        process = subprocess.Popen(command, stdout=said, stderr=subprocess.STDOUT)
+        # run() kills Pagefind when it times out or this process is interrupted.
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT,
+                              check=False)
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip() or f"exit status {done.returncode}"
+            raise SearchError(f"Pagefind failed on {site_dir}: {detail}")
+        bundle = site_dir / BUNDLE
+        os.replace(output, bundle)
+    except subprocess.TimeoutExpired:
+        raise SearchError(f"Pagefind did not finish within {TIMEOUT} s") from None
     except OSError as exc:
-        said.close()
-        raise SearchError(f"Pagefind did not run: {exc}") from None
-    return Indexing(site_dir, process, said, output)
-
-
-class Indexing:
-    """A Pagefind run in progress (see `start_index`): `wait` for it, or `stop` it."""
-
-    def __init__(self, site_dir: Path, process: subprocess.Popen[bytes], said: IO[bytes],
-                 output: str) -> None:
-        self.site_dir = site_dir
-        self.process = process
-        self.said = said  # what Pagefind printed
-        self.output = output  # its folder in `site_dir` until it has finished
-
-    def wait(self) -> IndexReport:
-        """The index, once written. Raises SearchError when Pagefind failed."""
-        try:
-            code = self.process.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            raise SearchError(f"Pagefind did not finish within {TIMEOUT} s") from None
-        self.said.seek(0)
-        said = self.said.read().decode("utf-8", "replace").strip()
-        self.said.close()
-        if code != 0:
-            raise SearchError(f"Pagefind failed on {self.site_dir}: "
-                              f"{said or f'exit status {code}'}")
-        bundle = self.site_dir / BUNDLE
-        try:
-            os.replace(self.site_dir / self.output, bundle)
-        except OSError as exc:
-            raise SearchError(f"Pagefind wrote no index in {self.site_dir / self.output}: "
-                              f"{exc.strerror or exc}") from None
-        for name in UNUSED:
-            (bundle / name).unlink(missing_ok=True)
-        entry = bundle / "pagefind-entry.json"
-        if not entry.is_file():
-            raise SearchError(f"Pagefind wrote no index in {bundle}")
-        return IndexReport(pages=_page_count(entry), files=len(list(_files(bundle))),
-                           bytes=sum(p.stat().st_size for p in _files(bundle)))
-
-    def stop(self) -> None:
-        """End the run if it is still going (the build failed meanwhile: what it wrote is left
-        incomplete); once it has finished, nothing."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.said.close()
-        shutil.rmtree(self.site_dir / self.output, ignore_errors=True)
+        raise SearchError(f"Pagefind did not run: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(output, ignore_errors=True)  # what a failed run wrote
+    for name in UNUSED:
+        (bundle / name).unlink(missing_ok=True)
+    entry = bundle / "pagefind-entry.json"
+    if not entry.is_file():
+        raise SearchError(f"Pagefind wrote no index in {bundle}")
+    return IndexReport(pages=_page_count(entry), files=len(list(_files(bundle))),
+                       bytes=sum(p.stat().st_size for p in _files(bundle)))
 
 
 def _files(folder: Path) -> list[Path]:
