@@ -123,3 +123,15 @@ def test_a_message_about_any_field_still_finds_its_line(tmp_path: Path,
     (folder / "alpha-brief.yaml").write_text("# new first line\n" +
                                              (folder / "alpha-brief.yaml").read_text())
     assert load.with_positions(loaded) is loaded
+
+
+def test_a_cache_that_cannot_be_written_costs_time_not_the_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = write_briefings(Path("b"), [briefing_data("alpha-brief")])
+    (tmp_path / "loaded").write_text("a file where the cache folder would be")
+    cache = LoadCache(tmp_path / "loaded", "code 1")
+    assert outcome(folder, cache) == outcome(folder, None)
+    loads.clear()
+    outcome(folder, cache)
+    assert loads == ["b/alpha-brief.yaml"]  # nothing was kept, so it is loaded again
