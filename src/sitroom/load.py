@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import gc
@@ -344,7 +345,8 @@ class LoadCache:
             part.write_bytes(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(part, self.folder / f"{key}.pickle")  # whole or not at all
         except OSError:  # a cache that cannot be written costs time, never the build
-            part.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # nor does what is left of a part written
+                part.unlink(missing_ok=True)
 
     def keep_only(self, keys: set[str]) -> None:
         """Forget files no longer loaded (edited, renamed or removed)."""
